@@ -1,0 +1,117 @@
+"""The application factory: settings in, a configured Flask app out."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+import requests
+from flask import Flask, g, jsonify, request
+from sqlalchemy.engine import Engine
+from werkzeug.exceptions import HTTPException
+
+from . import errors
+from .auth.authority import Authority
+from .config import Settings
+from .httpclient import new_session
+from .logs import configure_logging
+from .runtime import Runtime
+from .store.db import make_engine
+
+log = logging.getLogger(__name__)
+
+# A caller may pass its own request id (for correlation); anything else is replaced.
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
+
+# werkzeug's HTTP errors, mapped onto our stable codes.
+_HTTP_CODES = {
+    400: errors.BadRequest,
+    404: errors.NotFound,
+    405: errors.MethodNotAllowed,
+    413: errors.PayloadTooLarge,
+}
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None,
+               http: requests.Session | None = None) -> Flask:
+    """Build the backend. Adapters may be passed in (tests); otherwise they are made here."""
+    configure_logging(settings.log_level)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.json.sort_keys = False
+    session = http or new_session(settings)
+    app.extensions["recall_assistant"] = Runtime(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        http=session,
+        authority=Authority(settings, session),
+    )
+
+    app.before_request(_assign_request_id)
+    app.after_request(_finish_response)
+    app.register_error_handler(errors.RecallAssistantError, _render_error)
+    app.register_error_handler(HTTPException, _render_http_exception)
+    app.register_error_handler(Exception, _render_unexpected)
+
+    from .api.health import health
+    from .api.pages import pages
+
+    app.register_blueprint(health)
+    app.register_blueprint(pages)
+    return app
+
+
+def _assign_request_id() -> None:
+    incoming = request.headers.get("X-Request-ID", "")
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+
+def _finish_response(response: Any) -> Any:
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    if request.path.startswith("/api/"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def error_response(error: errors.RecallAssistantError) -> Any:
+    body = {
+        "error": {
+            "code": error.code,
+            "message": error.message,
+            "details": error.details,
+            "requestId": g.get("request_id"),
+        }
+    }
+    response = jsonify(body)
+    response.status_code = error.status
+    response.headers.update(error.headers)
+    return response
+
+
+def _render_error(error: errors.RecallAssistantError) -> Any:
+    if error.status >= 500:
+        log.warning("%s: %s", error.code, error.message)
+    return error_response(error)
+
+
+def _render_http_exception(exc: HTTPException) -> Any:
+    status = exc.code or 500
+    kind = _HTTP_CODES.get(status)
+    if kind is None:
+        error = errors.RecallAssistantError(exc.description, code=f"http_{status}")
+        error.status = status
+    else:
+        error = kind()
+    if status == 405 and exc.valid_methods:  # type: ignore[attr-defined]
+        error.headers["Allow"] = ", ".join(sorted(exc.valid_methods))  # type: ignore[attr-defined]
+    return error_response(error)
+
+
+def _render_unexpected(exc: Exception) -> Any:
+    # The only place a 500 is born: log it with its traceback, show the caller nothing inside.
+    log.exception("unhandled error on %s %s", request.method, request.path)
+    return error_response(errors.RecallAssistantError())

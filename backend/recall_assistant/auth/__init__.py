@@ -1,0 +1,1 @@
+"""Incoming token validation and the on-behalf-of exchange."""

@@ -1,0 +1,165 @@
+"""The ``recall-assistant`` command: serve, demo, check-config.
+
+This is the one module that wires the sandbox tenant in (DESIGN.md, "Who may import whom").
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .config import Settings, load_sandbox_options, load_settings
+from .devcerts import DevCertificates, ensure_dev_certificates
+from .errors import ConfigError
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.handler(args)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"recall-assistant: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="recall-assistant", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="serve the task pane against the sandbox tenant")
+    demo.add_argument("--tenant", metavar="FILE", help="tenant fixture (default: the shipped one)")
+    _listen_options(demo)
+    demo.set_defaults(handler=_demo)
+
+    serve = commands.add_parser("serve", help="serve the backend with gunicorn (production)")
+    _listen_options(serve)
+    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument("--tls-cert", help="certificate file (default: the local dev certificate)")
+    serve.add_argument("--tls-key", help="key file for --tls-cert")
+    serve.add_argument("--no-tls", action="store_true",
+                       help="plain HTTP, for use behind a proxy that terminates TLS")
+    serve.set_defaults(handler=_serve)
+
+    check = commands.add_parser("check-config", help="validate the settings and say what is wrong")
+    check.set_defaults(handler=_check_config)
+    return parser
+
+
+def _listen_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+
+
+def sandbox_environment(env: Mapping[str, str], port: int,
+                        certs: DevCertificates) -> dict[str, str]:
+    """The environment the demo runs with: sandbox mode, pointing at itself over HTTPS."""
+    merged = dict(env)
+    merged["RA_MODE"] = "sandbox"
+    merged.setdefault("RA_PUBLIC_URL", f"https://localhost:{port}")
+    merged.setdefault("RA_CA_BUNDLE", str(certs.ca_cert))
+    return merged
+
+
+def build_demo_app(settings: Settings, tenant: Any, options: Any) -> Any:
+    """The backend with the sandbox tenant mounted under ``/sandbox`` (sandbox mode only)."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from .app import create_app
+
+    backend = create_app(settings)
+    if settings.mode != "sandbox":
+        return backend
+    from .sandbox import create_sandbox_app
+
+    backend.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
+        backend.wsgi_app, {"/sandbox": create_sandbox_app(tenant, settings, options)}
+    )
+    return backend
+
+
+def settings_for_tenant(settings: Settings, tenant: Any) -> Settings:
+    """Mirror the fixture's tenant id and recall policy into the settings (as an admin would)."""
+    policy = tenant.policy
+    return settings.replace(
+        tenant_id=tenant.id,
+        recall_enabled=policy.message_recall_enabled,
+        recall_read_enabled=policy.recall_read_messages_enabled,
+        max_recallable_age_days=policy.max_recallable_age_days,
+        cross_tenant_domains=policy.cross_tenant_domains,
+    )
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from werkzeug.serving import run_simple
+
+    from .config import default_data_dir
+    from .sandbox.fixture import load_tenant
+
+    tenant = load_tenant(args.tenant)
+    certs = ensure_dev_certificates(default_data_dir(os.environ) / "certs")
+    env = sandbox_environment(os.environ, args.port, certs)
+    settings = settings_for_tenant(load_settings(env), tenant)
+    app = build_demo_app(settings, tenant, load_sandbox_options(env))
+    print(certs.trust_instructions())
+    print(f"Sandbox tenant: {tenant.display_name} ({tenant.source})")
+    print(f"Recall Assistant demo: {settings.public_url}/demo", flush=True)
+    run_simple(args.host, args.port, app, threaded=True, use_reloader=False,
+               ssl_context=(str(certs.cert), str(certs.key)))
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from gunicorn.app.base import BaseApplication
+
+    from .app import create_app
+    from .config import default_data_dir
+
+    settings = load_settings()
+    options: dict[str, Any] = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": args.workers,
+        "threads": 4,
+        "worker_class": "gthread",
+        "accesslog": "-",
+    }
+    if not args.no_tls:
+        if args.tls_cert:
+            options.update(certfile=args.tls_cert, keyfile=args.tls_key)
+        else:
+            certs = ensure_dev_certificates(default_data_dir(os.environ) / "certs")
+            options.update(certfile=str(certs.cert), keyfile=str(certs.key))
+
+    class Server(BaseApplication):
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    Server().run()
+    return 0
+
+
+def _check_config(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    print(f"mode            {settings.mode}")
+    print(f"tenant          {settings.tenant_id}")
+    print(f"client id       {settings.client_id}")
+    print(f"API audience    {settings.api_audience}")
+    print(f"authority       {settings.authority}")
+    print(f"Graph           {settings.graph_url}")
+    print(f"database        {settings.database_url.split('@')[-1]}")
+    print("settings: ok")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,243 @@
+"""Settings, read once from the environment and validated at start-up.
+
+Nothing else in the package reads ``os.environ``: everything takes a :class:`Settings`.
+Sandbox and tenant mode differ only in the values found here (DESIGN.md, principle 1).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+MODES = ("sandbox", "tenant")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+# The sandbox tenant's application registration. These are not secrets: they only open the
+# local stand-in, which refuses to run in tenant mode.
+SANDBOX_TENANT_ID = "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60"
+SANDBOX_CLIENT_ID = "3f6a9c2e-8b1d-4e7f-a2c5-6d9e0f1a2b3c"
+SANDBOX_CLIENT_SECRET = "sandbox-secret-not-for-production"  # noqa: S105
+DEFAULT_PUBLIC_URL = "https://localhost:3000"
+
+GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the backend needs to know about where it runs."""
+
+    mode: str
+    tenant_id: str
+    client_id: str
+    client_secret: str | None
+    api_audience: str
+    authority_host: str
+    graph_url: str
+    public_url: str
+    ca_bundle: str | None
+    database_url: str
+    data_dir: Path
+    deep_check: bool = False
+    recall_enabled: bool = True
+    recall_read_enabled: bool = True
+    max_recallable_age_days: int | None = None
+    cross_tenant_domains: tuple[str, ...] = ()
+    allowed_tenants: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    admin_role: str = "RecallAssistant.Admin"
+    log_level: str = "INFO"
+    max_body_bytes: int = 256 * 1024
+    http_timeout_s: float = 10.0
+
+    @property
+    def authority(self) -> str:
+        """The tenant's authority URL, as MSAL wants it."""
+        return f"{self.authority_host}/{self.tenant_id}"
+
+    @property
+    def openid_configuration_url(self) -> str:
+        return f"{self.authority}/v2.0/.well-known/openid-configuration"
+
+    def replace(self, **changes: object) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class SandboxOptions:
+    """Knobs of the local sandbox tenant (DESIGN.md, "The sandbox tenant")."""
+
+    latency_ms: int = 0
+    fault_rate: float = 0.0
+    report_delay_s: float = 3.0
+    fault_seed: int | None = None
+    max_concurrent_per_mailbox: int = 4
+    timeout_fault_s: float = 15.0
+
+
+def default_data_dir(env: Mapping[str, str]) -> Path:
+    """A per-user folder for the dev certificates and the embedded database."""
+    if env.get("RA_DATA_DIR"):
+        return Path(env["RA_DATA_DIR"]).expanduser()
+    base = env.get("XDG_DATA_HOME") or str(Path(env.get("HOME", "~")).expanduser() / ".local/share")
+    return Path(base) / "recall-assistant"
+
+
+@dataclass
+class _Reader:
+    """Collects one problem per bad setting instead of stopping at the first."""
+
+    env: Mapping[str, str]
+    problems: list[str] = field(default_factory=list)
+
+    def text(self, name: str, default: str | None = None, *, required: bool = False) -> str | None:
+        value = self.env.get(name, "").strip()
+        if value:
+            return value
+        if required and default is None:
+            self.problems.append(f"{name} is missing: it is required in tenant mode.")
+        return default
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = self.env.get(name, "").strip() or default
+        if value not in choices:
+            self.problems.append(f"{name}={value!r} is not one of {', '.join(choices)}.")
+            return default
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.env.get(name, "").strip().lower()
+        if not raw:
+            return default
+        if raw in ("1", "true", "yes", "on"):
+            return True
+        if raw in ("0", "false", "no", "off"):
+            return False
+        self.problems.append(f"{name}={raw!r} is not a boolean: use 1 or 0.")
+        return default
+
+    def number(self, name: str, default: float | None, cast: Callable[[str], float],
+               minimum: float, maximum: float) -> float | None:
+        raw = self.env.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            value = cast(raw)
+        except ValueError:
+            self.problems.append(f"{name}={raw!r} is not a number.")
+            return default
+        if not minimum <= value <= maximum:
+            self.problems.append(f"{name}={raw} is out of range ({minimum:g} to {maximum:g}).")
+            return default
+        return value
+
+    def https_url(self, name: str, default: str) -> str:
+        value = (self.env.get(name, "").strip() or default).rstrip("/")
+        parts = urlsplit(value)
+        if parts.scheme != "https" or not parts.hostname or parts.query or parts.fragment:
+            self.problems.append(
+                f"{name}={value!r} is not an https URL (MSAL and Outlook both require https)."
+            )
+        return value
+
+    def guid(self, name: str, value: str | None) -> None:
+        if value and not GUID.match(value):
+            self.problems.append(f"{name}={value!r} is not a GUID.")
+
+    def csv(self, name: str) -> tuple[str, ...]:
+        raw = self.env.get(name, "")
+        return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Read and validate the settings; raise :class:`ConfigError` listing every problem."""
+    env = os.environ if env is None else env
+    r = _Reader(env)
+    mode = r.choice("RA_MODE", MODES, "sandbox")
+    tenant = mode == "tenant"
+    public_url = r.https_url("RA_PUBLIC_URL", DEFAULT_PUBLIC_URL)
+
+    # In sandbox mode every identity setting has a default that points at the local stand-in.
+    tenant_id = r.text("RA_TENANT_ID", None if tenant else SANDBOX_TENANT_ID, required=True)
+    client_id = r.text("RA_CLIENT_ID", None if tenant else SANDBOX_CLIENT_ID, required=True)
+    secret = r.text("RA_CLIENT_SECRET", None if tenant else SANDBOX_CLIENT_SECRET, required=True)
+    r.guid("RA_TENANT_ID", tenant_id)
+    r.guid("RA_CLIENT_ID", client_id)
+    host = urlsplit(public_url).netloc
+    default_audience = f"api://{host}/{client_id}" if client_id else None
+    audience = r.text("RA_API_AUDIENCE", None if tenant else default_audience, required=True)
+    if tenant:
+        authority_host = r.https_url("RA_AUTHORITY_HOST", "https://login.microsoftonline.com")
+        graph_url = r.https_url("RA_GRAPH_URL", "https://graph.microsoft.com")
+    else:
+        authority_host = r.https_url("RA_AUTHORITY_HOST", f"{public_url}/sandbox/identity")
+        graph_url = r.https_url("RA_GRAPH_URL", f"{public_url}/sandbox/graph")
+
+    ca_bundle = r.text("RA_CA_BUNDLE")
+    if ca_bundle and not Path(ca_bundle).is_file():
+        r.problems.append(f"RA_CA_BUNDLE={ca_bundle!r} is not a readable file.")
+
+    data_dir = default_data_dir(env)
+    database_url = r.text("DATABASE_URL", f"sqlite:///{data_dir / 'recall-assistant.db'}")
+    if database_url and not database_url.startswith(("sqlite:", "postgresql")):
+        r.problems.append(
+            f"DATABASE_URL={database_url.split('@')[-1]!r} is neither sqlite:// nor postgresql://."
+        )
+    max_age = r.number("RA_MAX_RECALLABLE_AGE_DAYS", None, int, 1, 3650)
+    origins = tuple(o.rstrip("/") for o in r.csv("RA_ALLOWED_ORIGINS"))
+    for origin in origins:
+        if urlsplit(origin).scheme != "https":
+            r.problems.append(f"RA_ALLOWED_ORIGINS entry {origin!r} is not an https origin.")
+    allowed_tenants = r.csv("RA_ALLOWED_TENANTS")
+    for tid in allowed_tenants:
+        r.guid("RA_ALLOWED_TENANTS", tid)
+
+    settings = Settings(
+        mode=mode,
+        tenant_id=tenant_id or "",
+        client_id=client_id or "",
+        client_secret=secret,
+        api_audience=audience or "",
+        authority_host=authority_host,
+        graph_url=graph_url,
+        public_url=public_url,
+        ca_bundle=ca_bundle,
+        database_url=database_url or "",
+        data_dir=data_dir,
+        deep_check=r.flag("RA_DEEP_CHECK", False),
+        recall_enabled=r.flag("RA_RECALL_ENABLED", True),
+        recall_read_enabled=r.flag("RA_RECALL_READ_ENABLED", True),
+        max_recallable_age_days=int(max_age) if max_age is not None else None,
+        cross_tenant_domains=r.csv("RA_CROSS_TENANT_DOMAINS"),
+        allowed_tenants=allowed_tenants,
+        allowed_origins=origins,
+        admin_role=r.text("RA_ADMIN_ROLE", "RecallAssistant.Admin") or "",
+        log_level=r.choice("RA_LOG_LEVEL", LOG_LEVELS, "INFO"),
+        max_body_bytes=int(r.number("RA_MAX_BODY_BYTES", 256 * 1024, int, 1024, 50 * 2**20)),
+        http_timeout_s=float(r.number("RA_HTTP_TIMEOUT_S", 10.0, float, 0.5, 120)),
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return settings
+
+
+def load_sandbox_options(env: Mapping[str, str] | None = None) -> SandboxOptions:
+    """Read the sandbox's latency, fault and report-delay knobs."""
+    env = os.environ if env is None else env
+    r = _Reader(env)
+    seed = r.number("RA_SANDBOX_FAULT_SEED", None, int, 0, 2**32)
+    options = SandboxOptions(
+        latency_ms=int(r.number("RA_SANDBOX_LATENCY_MS", 0, int, 0, 60_000)),
+        fault_rate=float(r.number("RA_SANDBOX_FAULT_RATE", 0.0, float, 0.0, 1.0)),
+        report_delay_s=float(r.number("RA_SANDBOX_REPORT_DELAY_S", 3.0, float, 0.0, 86_400)),
+        fault_seed=int(seed) if seed is not None else None,
+    )
+    if r.problems:
+        raise ConfigError(r.problems)
+    return options

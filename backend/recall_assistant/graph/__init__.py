@@ -1,0 +1,1 @@
+"""Microsoft Graph client: the adapter that owns retries, batching and Graph errors."""

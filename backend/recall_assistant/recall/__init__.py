@@ -1,0 +1,1 @@
+"""The pure domain: eligibility rules, recall reports, correction templates. No I/O."""

@@ -1,0 +1,29 @@
+"""The adapters one app instance shares between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from .auth.authority import Authority
+from .config import Settings
+
+
+@dataclass
+class Runtime:
+    """The adapters one app instance shares between requests."""
+
+    settings: Settings
+    engine: Engine
+    http: requests.Session
+    authority: Authority
+
+
+def runtime() -> Runtime:
+    """The running app's adapters (inside a request or app context)."""
+    return current_app.extensions["recall_assistant"]
+
+

@@ -1,0 +1,1 @@
+"""Persistence: the audit log, actions and idempotency keys (SQLAlchemy)."""
