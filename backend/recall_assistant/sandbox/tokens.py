@@ -136,3 +136,11 @@ class GraphCaller:
     def allows(self, permission: str) -> bool:
         """True when the token carries ``permission`` as a scope or an app role."""
         return permission in self.scopes or permission in self.roles
+
+
+def graph_caller(issuer: TokenIssuer, authorization: str | None) -> GraphCaller:
+    """Authenticate a Graph request from its ``Authorization`` header, or raise TokenRejected."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise TokenRejected("missing bearer token")
+    claims = issuer.verify(authorization[len("Bearer "):].strip(), GRAPH_AUDIENCES)
+    return GraphCaller.from_claims(claims)
