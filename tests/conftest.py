@@ -13,29 +13,15 @@ import requests
 from werkzeug.serving import make_server
 
 from recall_assistant.cli import build_demo_app, settings_for_tenant
-from recall_assistant.config import SandboxOptions, Settings, load_settings
+from recall_assistant.config import SandboxOptions, Settings
 from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.sandbox.fixture import TenantFixture, load_tenant
+from tests.support import sandbox_settings
 
 
 @pytest.fixture(scope="session")
 def dev_certs(tmp_path_factory: pytest.TempPathFactory) -> DevCertificates:
     return ensure_dev_certificates(tmp_path_factory.mktemp("certs"))
-
-
-def sandbox_settings(tmp_path: Path, port: int, certs: DevCertificates | None = None,
-                     **env: str) -> Settings:
-    """Sandbox-mode settings for a server on ``port``, as ``recall-assistant demo`` makes them."""
-    values = {
-        "RA_MODE": "sandbox",
-        "RA_PUBLIC_URL": f"https://localhost:{port}",
-        "RA_DATA_DIR": str(tmp_path),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'test.db'}",
-    }
-    if certs is not None:
-        values["RA_CA_BUNDLE"] = str(certs.ca_cert)
-    values.update(env)
-    return load_settings(values)
 
 
 @dataclass
@@ -111,3 +97,21 @@ def live_server_factory(tmp_path: Path, dev_certs: DevCertificates):
     for thread, server in started:
         server.shutdown()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Sandbox-mode settings with a private SQLite file (no server behind them)."""
+    return sandbox_settings(tmp_path, 3000)
+
+
+@pytest.fixture
+def app(settings: Settings):
+    from recall_assistant.app import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -186,9 +186,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     data_dir = default_data_dir(env)
     database_url = r.text("DATABASE_URL", f"sqlite:///{data_dir / 'recall-assistant.db'}")
     if database_url and not database_url.startswith(("sqlite:", "postgresql")):
-        r.problems.append(
-            f"DATABASE_URL={database_url.split('@')[-1]!r} is neither sqlite:// nor postgresql://."
-        )
+        scheme = database_url.split(":", 1)[0]  # never echo credentials
+        r.problems.append(f"DATABASE_URL starts with {scheme!r}: use sqlite:// or postgresql://.")
     max_age = r.number("RA_MAX_RECALLABLE_AGE_DAYS", None, int, 1, 3650)
     origins = tuple(o.rstrip("/") for o in r.csv("RA_ALLOWED_ORIGINS"))
     for origin in origins:
