@@ -6,10 +6,10 @@ import os
 
 import pytest
 from sqlalchemy import text
-from tests.support import require, sandbox_settings
 
 from recall_assistant.app import create_app
 from recall_assistant.store.db import make_engine, ping
+from tests.support import require, sandbox_settings
 
 pytestmark = pytest.mark.postgres
 
