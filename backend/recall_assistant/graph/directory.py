@@ -1,0 +1,229 @@
+"""The directory: internal domains, who an address is, what a group holds, mailbox kinds.
+
+Look-ups by address use ``$filter=mail in (...)`` with at most 15 values per ``in`` and URLs
+under ~2,000 characters (FACTS.md; graph docs user-list.md), sent through ``$batch``: 500
+addresses are 34 look-ups, i.e. two batches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .batch import MAX_BATCH, BatchRequest, BatchResult, run_batch
+from .client import GraphClient, encode_query, odata_string, path_segment
+from .errors import GraphError
+
+MAX_IN_VALUES = 15
+MAX_URL_CHARS = 2000
+USER_FIELDS = ("id", "mail", "displayName", "businessPhones")
+GROUP_FIELDS = ("id", "mail", "displayName")
+MEMBER_FIELDS = ("id", "mail", "displayName", "businessPhones")
+
+# transitiveMembers lists every kind of directory object; these are the ones mail reaches.
+_MEMBER_KINDS = {"#microsoft.graph.user": "user", "#microsoft.graph.orgContact": "contact"}
+
+
+@dataclass(frozen=True)
+class DirectoryPerson:
+    """A user of the tenant (``kind="user"``) or a mail contact in a group (``"contact"``)."""
+
+    id: str
+    mail: str | None
+    display_name: str
+    business_phones: tuple[str, ...] = ()
+    kind: str = "user"
+
+
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """A mail-enabled group of the tenant."""
+
+    id: str
+    mail: str | None
+    display_name: str
+
+
+@dataclass(frozen=True)
+class AddressBook:
+    """What the directory says about a set of addresses (keys are lower-case addresses)."""
+
+    users: dict[str, DirectoryPerson]
+    groups: dict[str, DirectoryGroup]
+    unresolved: tuple[str, ...]
+
+    def find(self, address: str) -> DirectoryPerson | DirectoryGroup | None:
+        """The user or group with this address, or None when the directory has neither."""
+        key = address.strip().lower()
+        return self.users.get(key) or self.groups.get(key)
+
+
+@dataclass(frozen=True)
+class GroupMembers:
+    """A group's people, flattened over nested groups.
+
+    ``members`` holds at most the cap asked for; ``total`` counts every person seen, and is
+    exact unless ``total_exact`` is False (counting stopped at the page limit).
+    """
+
+    group_id: str
+    members: tuple[DirectoryPerson, ...]
+    total: int
+    total_exact: bool = True
+
+    @property
+    def truncated(self) -> bool:
+        """True when some members were left out because of the cap."""
+        return self.total > len(self.members)
+
+
+@dataclass(frozen=True)
+class MailboxPurpose:
+    """A mailbox's kind (user, shared, room, equipment, linked, others) or why it is unknown."""
+
+    user_id: str
+    purpose: str | None
+    error: GraphError | None = None
+
+
+def internal_domains(client: GraphClient) -> tuple[str, ...]:
+    """The tenant's verified domains, lower-case (delegated User.Read is enough)."""
+    with client.stage("internal_domains"):
+        body = client.get("/organization", params={"$select": "verifiedDomains"})
+    names: list[str] = []
+    for org in (body or {}).get("value") or []:
+        for domain in org.get("verifiedDomains") or []:
+            name = str(domain.get("name") or "").strip().lower()
+            if name and name not in names:
+                names.append(name)
+    return tuple(names)
+
+
+def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequence[str],
+                         fields: Sequence[str]) -> list[BatchRequest]:
+    """``GET /{collection}?$filter=mail in (...)`` requests covering ``addresses``.
+
+    Each holds at most 15 values and keeps the URL it would have under ``MAX_URL_CHARS``.
+    """
+    prefix_chars = len(client.url(""))
+    requests: list[BatchRequest] = []
+    chunk: list[str] = []
+
+    def url_for(values: list[str]) -> str:
+        clause = "mail in (" + ",".join(odata_string(value) for value in values) + ")"
+        return f"/{collection}?" + encode_query({"$filter": clause, "$select": ",".join(fields)})
+
+    for address in addresses:
+        candidate = [*chunk, address]
+        if chunk and (len(candidate) > MAX_IN_VALUES
+                      or prefix_chars + len(url_for(candidate)) > MAX_URL_CHARS):
+            requests.append(BatchRequest("GET", url_for(chunk)))
+            candidate = [address]
+        chunk = candidate
+    if chunk:
+        requests.append(BatchRequest("GET", url_for(chunk)))
+    return requests
+
+
+def _values(results: Iterable[BatchResult]) -> Iterable[Mapping[str, Any]]:
+    for result in results:
+        # A failed look-up is not "no such address": say so rather than call people external.
+        body = result.unwrap()
+        yield from (body or {}).get("value") or []
+
+
+def _person(item: Mapping[str, Any], kind: str = "user") -> DirectoryPerson:
+    return DirectoryPerson(id=str(item.get("id") or ""), mail=item.get("mail") or None,
+                           display_name=str(item.get("displayName") or ""),
+                           business_phones=tuple(item.get("businessPhones") or ()), kind=kind)
+
+
+def _group(item: Mapping[str, Any]) -> DirectoryGroup:
+    return DirectoryGroup(id=str(item.get("id") or ""), mail=item.get("mail") or None,
+                          display_name=str(item.get("displayName") or ""))
+
+
+def resolve_addresses(client: GraphClient, addresses: Iterable[str]) -> AddressBook:
+    """Find which addresses are users and which are groups of the tenant.
+
+    When all look-ups fit in one batch, users and groups are asked together (one round
+    trip); otherwise users first, then groups for what is left, which keeps 500 internal
+    addresses at two batch calls. Raises the first ``GraphError`` of a failed look-up.
+    """
+    wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip()))
+    users: dict[str, DirectoryPerson] = {}
+    groups: dict[str, DirectoryGroup] = {}
+    with client.stage("resolve_addresses"):
+        user_requests = mail_lookup_requests(client, "users", wanted, USER_FIELDS)
+        group_requests = mail_lookup_requests(client, "groups", wanted, GROUP_FIELDS)
+        one_round = len(user_requests) + len(group_requests) <= MAX_BATCH
+        if one_round:
+            results = run_batch(client, user_requests + group_requests)
+            user_results, group_results = (results[:len(user_requests)],
+                                           results[len(user_requests):])
+        else:
+            user_results = run_batch(client, user_requests)
+        for item in _values(user_results):
+            if item.get("mail"):
+                users[str(item["mail"]).lower()] = _person(item)
+        if not one_round:
+            # Most recipients are people: only what is not a user can still be a group.
+            rest = [a for a in wanted if a not in users]
+            group_results = run_batch(
+                client, mail_lookup_requests(client, "groups", rest, GROUP_FIELDS))
+        for item in _values(group_results):
+            if item.get("mail"):
+                groups[str(item["mail"]).lower()] = _group(item)
+    unresolved = tuple(a for a in wanted if a not in users and a not in groups)
+    return AddressBook(users, groups, unresolved)
+
+
+def expand_group(client: GraphClient, group_id: str, *, max_members: int = 1000,
+                 max_pages: int = 20) -> GroupMembers:
+    """The users and mail contacts in a group and its nested groups, at most ``max_members``.
+
+    Pages are counted rather than asking ``$count`` (which needs ``ConsistencyLevel:
+    eventual`` and counts devices and nested groups too); past ``max_pages`` the total is a
+    lower bound.
+    """
+    members: list[DirectoryPerson] = []
+    seen: set[str] = set()
+    total = 0
+    exact = True
+    with client.stage("expand_group"):
+        pages = client.iter_pages(
+            f"/groups/{path_segment(group_id)}/transitiveMembers",
+            params={"$select": ",".join(MEMBER_FIELDS), "$top": 999}, max_pages=max_pages)
+        for page in pages:
+            for item in page.items:
+                # No type means the stand-in or an old answer: take it for a user.
+                kind = _MEMBER_KINDS.get(item.get("@odata.type") or "#microsoft.graph.user")
+                key = str(item.get("id") or "")
+                if kind is None or key in seen:
+                    continue
+                seen.add(key)
+                total += 1
+                if len(members) < max_members:
+                    members.append(_person(item, kind))
+            # The page limit ends the count; a next link then means the total is a floor.
+            exact = not page.has_more
+    return GroupMembers(group_id, tuple(members), total, exact)
+
+
+def mailbox_purpose_request(user_id: str) -> BatchRequest:
+    """The request for a mailbox's ``userPurpose`` (application permission only)."""
+    return BatchRequest("GET", f"/users/{path_segment(user_id)}/mailboxSettings/userPurpose")
+
+
+def mailbox_purposes(client: GraphClient, user_ids: Sequence[str]) -> dict[str, MailboxPurpose]:
+    """Each mailbox's kind, batched; an error (e.g. 403 with delegated rights) is kept per id."""
+    unique = list(dict.fromkeys(user_ids))
+    with client.stage("mailbox_purposes"):
+        results = run_batch(client, [mailbox_purpose_request(uid) for uid in unique])
+    purposes: dict[str, MailboxPurpose] = {}
+    for user_id, result in zip(unique, results, strict=True):
+        value = result.body.get("value") if isinstance(result.body, Mapping) else None
+        purposes[user_id] = MailboxPurpose(
+            user_id, str(value).lower() if value and result.ok else None, result.error)
+    return purposes

@@ -1,0 +1,199 @@
+"""Graph's error answers, turned into our own typed errors.
+
+Graph answers an error with ``{"error": {"code", "message", "innerError": {"request-id",
+"date", "client-request-id"}}}``, and ``code`` can be empty (FACTS.md, "Microsoft Graph"), so
+the HTTP status decides the type and Graph's code is only kept for callers that need it
+(e.g. ``ErrorInvalidIdMalformed``). Every error keeps Graph's request id for the logs.
+
+Each class also subclasses the matching generic error of ``recall_assistant.errors`` so that a
+caller may catch either; its ``code`` is part of our API and never renamed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from .. import errors
+
+
+class GraphError(errors.RecallAssistantError):
+    """Microsoft Graph refused or failed a request (our API answers 502 unless a subclass says)."""
+
+    status = 502
+    code = "graph_error"
+    message = "Microsoft 365 could not complete the request. Try again in a moment."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        graph_status: int | None = None,
+        graph_code: str = "",
+        graph_message: str = "",
+        request_id: str | None = None,
+        retry_after: float | None = None,
+        code: str | None = None,
+    ):
+        self.graph_status = graph_status
+        self.graph_code = graph_code
+        self.graph_message = graph_message
+        self.request_id = request_id
+        details = {"graphStatus": graph_status, "graphCode": graph_code or None,
+                   "graphRequestId": request_id}
+        super().__init__(message, code=code, details=details)
+        self.retry_after = retry_after
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds Graph asked us to wait (None when it did not say)."""
+        return self._retry_after
+
+    @retry_after.setter
+    def retry_after(self, seconds: float | None) -> None:
+        self._retry_after = seconds
+        if seconds is None:
+            self.headers.pop("Retry-After", None)
+        else:
+            # Our API passes the wait on to the pane, rounded up to whole seconds.
+            self.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+
+    def __str__(self) -> str:
+        # What the logs show: everything needed to find the request on Microsoft's side.
+        return (f"{self.code}: Graph {self.graph_status} {self.graph_code or '-'} "
+                f"request-id={self.request_id or '-'}: {self.graph_message or self.message}")
+
+
+class GraphBadRequest(GraphError):
+    """Graph said 400. Usually a request we built wrongly (our bug, hence 502).
+
+    When the bad part came from our caller (an item id, say), the service catches this and
+    raises a 4xx of its own; ``graph_code`` tells which (e.g. ``ErrorInvalidIdMalformed``).
+    """
+
+    code = "graph_rejected"
+    message = "Microsoft 365 rejected a request the service made."
+
+
+class GraphUnauthorized(GraphError, errors.Unauthorized):
+    """Graph said 401: the token we sent for the user was not accepted."""
+
+    status = 401
+    code = "graph_unauthorized"
+    message = "Microsoft 365 did not accept your sign-in. Sign in again."
+
+
+class GraphForbidden(GraphError, errors.Forbidden):
+    """Graph said 403: a permission or consent is missing, or the object is not the caller's."""
+
+    status = 403
+    code = "graph_forbidden"
+    message = "Microsoft 365 does not allow this with the permissions the add-in has."
+
+
+class GraphNotFound(GraphError, errors.NotFound):
+    """Graph said 404. Callers usually turn this into their own code (message_not_found)."""
+
+    status = 404
+    code = "graph_not_found"
+    message = "Microsoft 365 could not find that item."
+
+
+class GraphThrottled(GraphError, errors.TooManyRequests):
+    """Graph kept answering 429 for longer than the call may wait; carries its Retry-After."""
+
+    status = 429
+    code = "graph_throttled"
+    message = "Microsoft 365 is limiting requests right now. Wait a moment and try again."
+
+
+class GraphUnavailable(GraphError, errors.UpstreamUnavailable):
+    """Graph answered 503/504, or did not answer (connection error, time-out)."""
+
+    status = 503
+    code = "upstream_unavailable"
+    message = "Microsoft 365 did not answer in time. Try again in a moment."
+
+
+class GraphOutcomeUnknown(GraphUnavailable):
+    """A non-idempotent request (send, recall) got no answer: it may or may not have been done.
+
+    Never retried automatically; the service records the action as uncertain instead.
+    """
+
+    status = 504
+    code = "graph_outcome_unknown"
+    message = ("Microsoft 365 did not confirm the action in time. It may have been done: "
+               "check before trying again.")
+
+
+_BY_STATUS: dict[int, type[GraphError]] = {
+    400: GraphBadRequest,
+    401: GraphUnauthorized,
+    403: GraphForbidden,
+    404: GraphNotFound,
+    429: GraphThrottled,
+    503: GraphUnavailable,
+    504: GraphUnavailable,
+}
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or an HTTP date); else None."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
+    if math.isnan(seconds) or math.isinf(seconds):
+        return None
+    return max(0.0, seconds)
+
+
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    # Inner $batch responses carry headers as a plain dict whose case is not guaranteed.
+    if not headers:
+        return None
+    wanted = name.lower()
+    for key, value in headers.items():
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def error_from_response(status: int, body: Any,
+                        headers: Mapping[str, str] | None = None) -> GraphError:
+    """The typed error for one Graph answer (a whole response or one inner $batch response)."""
+    envelope = body.get("error") if isinstance(body, Mapping) else None
+    envelope = envelope if isinstance(envelope, Mapping) else {}
+    inner = envelope.get("innerError") or envelope.get("innererror") or {}
+    inner = inner if isinstance(inner, Mapping) else {}
+    request_id = (inner.get("request-id") or _header(headers, "request-id")
+                  or inner.get("client-request-id") or _header(headers, "client-request-id"))
+    kind = _BY_STATUS.get(status, GraphError)
+    # Only "try later" answers carry a wait worth passing on to our caller.
+    wait = _header(headers, "Retry-After") if kind in (GraphThrottled, GraphUnavailable) else None
+    return kind(
+        graph_status=status,
+        graph_code=str(envelope.get("code") or ""),
+        graph_message=str(envelope.get("message") or ""),
+        request_id=str(request_id) if request_id else None,
+        retry_after=parse_retry_after(wait),
+    )
+
+
+def no_answer(exc: BaseException, *, outcome_unknown: bool) -> GraphUnavailable:
+    """The error for a request that got no HTTP answer at all."""
+    kind = GraphOutcomeUnknown if outcome_unknown else GraphUnavailable
+    return kind(graph_message=f"{type(exc).__name__}: {exc}")
