@@ -63,7 +63,8 @@ def start_live_server(tmp_path: Path, certs: DevCertificates, *,
     settings = settings_for_tenant(sandbox_settings(tmp_path, port, certs, **env), tenant)
     app = build_demo_app(settings, tenant, options or SandboxOptions(report_delay_s=0.5))
     server.app = app
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
     thread.start()
     live = LiveServer(url=f"https://localhost:{port}", settings=settings, tenant=tenant, app=app,
                       certs=certs)

@@ -5,7 +5,7 @@ Shape (DESIGN.md, "The sandbox tenant"; extend, don't break)::
     {"tenant": {"id", "displayName", "verifiedDomains": [...],
                 "policy": {"messageRecallEnabled", "recallReadMessagesEnabled",
                            "maxRecallableAgeDays", "crossTenantDomains"}},
-     "users": [{"id", "mail", "displayName", "businessPhones", "mailboxType"}],
+     "users": [{"id", "mail", "displayName", "businessPhones", "mailboxType", "signInError"}],
      "groups": [{"id", "mail", "displayName", "members": [user or group ids]}],
      "messages": [{"id", "owner", "folder", "subject", "internetMessageId", "sentDateTime",
                    "toRecipients", "ccRecipients", "bccRecipients", "hasAttachments", "body",
@@ -15,7 +15,9 @@ Recipients are plain addresses (or ``{"address", "name"}``). ``copies`` is the g
 what sits in recipients' mailboxes; a copy whose folder is ``"deleted"`` is already gone. When a
 message has no ``copies``, every internal user it reached (groups expanded) holds an unread copy
 in the Inbox. ``sentDateTime`` may be relative to when the fixture is loaded (``"now-15m"``,
-``"now-2h"``, ``"now-45d"``) so that a shipped fixture does not age.
+``"now-2h"``, ``"now-45d"``) so that a shipped fixture does not age. A user's optional
+``signInError`` (one of ``SIGN_IN_ERRORS``) makes the identity stand-in refuse that user's
+on-behalf-of exchange the way Entra ID does, so that the error mapping can be tested.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from typing import Any
 from ..errors import ConfigError
 
 MAILBOX_TYPES = ("user", "shared", "room", "equipment")
+# Entra ID refusals the identity stand-in can simulate for one user (sandbox/identity.py).
+SIGN_IN_ERRORS = ("consent_required", "interaction_required")
 FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems", "archive", "deleted")
 _RELATIVE = re.compile(r"^now-(\d+)([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -56,6 +60,7 @@ class User:
     business_phones: tuple[str, ...] = ()
     mailbox_type: str = "user"
     job_title: str | None = None
+    sign_in_error: str | None = None
 
 
 @dataclass(frozen=True)
@@ -158,11 +163,15 @@ def parse_tenant(raw: Any, *, source: str = "<fixture>",
         kind = u.get("mailboxType", "user")
         if kind not in MAILBOX_TYPES:
             fail(f"users[{i}] ({u['mail']}) has mailboxType {kind!r}, not one of {MAILBOX_TYPES}.")
+        sign_in_error = u.get("signInError")
+        if sign_in_error is not None and sign_in_error not in SIGN_IN_ERRORS:
+            fail(f"users[{i}] ({u['mail']}) has signInError {sign_in_error!r}, "
+                 f"not one of {SIGN_IN_ERRORS}.")
         users.append(User(
             id=str(u["id"]), mail=str(u["mail"]).lower(),
             display_name=str(u.get("displayName") or u["mail"]),
             business_phones=tuple(u.get("businessPhones") or ()), mailbox_type=kind,
-            job_title=u.get("jobTitle"),
+            job_title=u.get("jobTitle"), sign_in_error=sign_in_error,
         ))
     groups: list[Group] = []
     for i, gr in enumerate(_list(raw, "groups", fail)):
