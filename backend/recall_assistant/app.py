@@ -14,6 +14,8 @@ from werkzeug.exceptions import HTTPException
 
 from . import errors
 from .auth.authority import Authority
+from .auth.obo import GraphTokens
+from .auth.tokens import TokenValidator
 from .config import Settings
 from .httpclient import new_session
 from .logs import configure_logging
@@ -35,18 +37,25 @@ _HTTP_CODES = {
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None,
-               http: requests.Session | None = None) -> Flask:
+               http: requests.Session | None = None,
+               authority: Authority | None = None,
+               token_validator: TokenValidator | None = None,
+               graph_tokens: GraphTokens | None = None) -> Flask:
     """Build the backend. Adapters may be passed in (tests); otherwise they are made here."""
     configure_logging(settings.log_level)
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     session = http or new_session(settings)
+    # Nothing here touches the network: the authority and MSAL are asked on first use.
+    authority = authority or Authority(settings, session)
     app.extensions["recall_assistant"] = Runtime(
         settings=settings,
         engine=engine or make_engine(settings.database_url),
         http=session,
-        authority=Authority(settings, session),
+        authority=authority,
+        token_validator=token_validator or TokenValidator(settings, authority),
+        graph_tokens=graph_tokens or GraphTokens(settings, session),
     )
 
     app.before_request(_assign_request_id)
@@ -56,10 +65,12 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_error_handler(Exception, _render_unexpected)
 
     from .api.health import health
+    from .api.me import me
     from .api.pages import pages
 
     app.register_blueprint(health)
     app.register_blueprint(pages)
+    app.register_blueprint(me)
     return app
 
 

@@ -55,6 +55,10 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
     http_timeout_s: float = 10.0
+    # The App ID URI that Graph tokens are requested for (``<resource>/.default``).
+    graph_resource: str = "https://graph.microsoft.com"
+    client_cert_path: str | None = None
+    client_cert_thumbprint: str | None = None
 
     @property
     def authority(self) -> str:
@@ -150,6 +154,29 @@ class _Reader:
         if value and not GUID.match(value):
             self.problems.append(f"{name}={value!r} is not a GUID.")
 
+    def client_certificate(self, name: str) -> str | None:
+        """A PEM file holding the app's private key and its certificate (MSAL needs both)."""
+        path = self.env.get(name, "").strip()
+        if not path:
+            return None
+        try:
+            pem = Path(path).read_text(encoding="ascii", errors="replace")
+        except OSError:
+            self.problems.append(f"{name}={path!r} is not a readable file.")
+            return path
+        if "PRIVATE KEY-----" not in pem or "BEGIN CERTIFICATE-----" not in pem:
+            self.problems.append(
+                f"{name}={path!r} must be a PEM file with the private key and the certificate."
+            )
+        return path
+
+    def thumbprint(self, name: str) -> str | None:
+        raw = self.env.get(name, "").strip()
+        value = raw.replace(":", "").replace(" ", "").upper()
+        if raw and not re.fullmatch(r"[0-9A-F]{40}", value):
+            self.problems.append(f"{name}={raw!r} is not a SHA-1 thumbprint (40 hex digits).")
+        return value or None
+
     def csv(self, name: str) -> tuple[str, ...]:
         raw = self.env.get(name, "")
         return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
@@ -166,7 +193,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     # In sandbox mode every identity setting has a default that points at the local stand-in.
     tenant_id = r.text("RA_TENANT_ID", None if tenant else SANDBOX_TENANT_ID, required=True)
     client_id = r.text("RA_CLIENT_ID", None if tenant else SANDBOX_CLIENT_ID, required=True)
-    secret = r.text("RA_CLIENT_SECRET", None if tenant else SANDBOX_CLIENT_SECRET, required=True)
+    cert_path = r.client_certificate("RA_CLIENT_CERT_PATH")
+    thumbprint = r.thumbprint("RA_CLIENT_CERT_THUMBPRINT")
+    if thumbprint and not cert_path:
+        r.problems.append("RA_CLIENT_CERT_THUMBPRINT is set without RA_CLIENT_CERT_PATH.")
+    secret = r.text("RA_CLIENT_SECRET", None if tenant else SANDBOX_CLIENT_SECRET)
+    if tenant and not secret and not cert_path:
+        r.problems.append("RA_CLIENT_SECRET is missing: tenant mode needs it "
+                          "(or a certificate in RA_CLIENT_CERT_PATH).")
     r.guid("RA_TENANT_ID", tenant_id)
     r.guid("RA_CLIENT_ID", client_id)
     host = urlsplit(public_url).netloc
@@ -178,6 +212,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     else:
         authority_host = r.https_url("RA_AUTHORITY_HOST", f"{public_url}/sandbox/identity")
         graph_url = r.https_url("RA_GRAPH_URL", f"{public_url}/sandbox/graph")
+    # Graph's resource id is its endpoint's origin in every Microsoft cloud; the sandbox stands
+    # in for the global Graph and so answers to its resource id, whatever its own URL.
+    parts = urlsplit(graph_url)
+    graph_resource = f"{parts.scheme}://{parts.netloc}" if tenant else "https://graph.microsoft.com"
+    if env.get("RA_GRAPH_RESOURCE", "").strip():  # checked only when set: one line a problem
+        graph_resource = r.https_url("RA_GRAPH_RESOURCE", graph_resource)
 
     ca_bundle = r.text("RA_CA_BUNDLE")
     if ca_bundle and not Path(ca_bundle).is_file():
@@ -220,6 +260,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=r.choice("RA_LOG_LEVEL", LOG_LEVELS, "INFO"),
         max_body_bytes=int(r.number("RA_MAX_BODY_BYTES", 256 * 1024, int, 1024, 50 * 2**20)),
         http_timeout_s=float(r.number("RA_HTTP_TIMEOUT_S", 10.0, float, 0.5, 120)),
+        graph_resource=graph_resource,
+        client_cert_path=cert_path,
+        client_cert_thumbprint=thumbprint,
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -107,3 +107,54 @@ class UpstreamUnavailable(RecallAssistantError):
     status = 503
     code = "upstream_unavailable"
     message = "Microsoft 365 did not answer in time. Try again in a moment."
+
+
+class InvalidToken(Unauthorized):
+    """A bearer token we cannot accept. ``code`` says why; the challenge follows RFC 6750 §3."""
+
+    def __init__(self, code: str, message: str, *, realm: str):
+        if code == "missing_token":
+            # No credentials at all: RFC 6750 §3.1 says to send no error code.
+            challenge = f'Bearer realm="{_quotable(realm)}"'
+        else:
+            challenge = (f'Bearer realm="{_quotable(realm)}", error="invalid_token", '
+                         f'error_description="{_quotable(message)}"')
+        super().__init__(message, code=code, headers={"WWW-Authenticate": challenge})
+
+
+class TokenExpired(Unauthorized):
+    """Entra ID no longer honours the pane's token: the pane should get a new one and retry."""
+
+    code = "token_expired"
+    message = "Your sign-in has expired. Sign in again and retry."
+
+    def __init__(self, message: str | None = None, *, details: Any = None):
+        super().__init__(message, details=details, headers={
+            "WWW-Authenticate": 'Bearer error="invalid_token", '
+                                f'error_description="{_quotable(message or self.message)}"'})
+
+
+class ConsentRequired(Forbidden):
+    """Consent, more sign-in (MFA) or a claims challenge is needed; the pane can ask for it."""
+
+    code = "consent_required"
+    message = "Recall Assistant needs your consent (or another sign-in step) to read your mail."
+
+
+class BadGateway(RecallAssistantError):
+    status = 502
+    code = "bad_gateway"
+    message = "Microsoft 365 answered in a way we did not expect. Try again later."
+
+
+class AuthorityUnavailable(UpstreamUnavailable):
+    code = "authority_unavailable"
+    message = "Microsoft Entra ID did not answer in time. Try again in a moment."
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int = 5):
+        super().__init__(message, headers={"Retry-After": str(retry_after_s)})
+
+
+def _quotable(text: str) -> str:
+    # A quoted-string in a challenge allows neither '"' nor '\' nor control characters.
+    return "".join(c for c in text if " " <= c <= "~" and c not in '"\\')

@@ -9,6 +9,8 @@ from flask import current_app
 from sqlalchemy.engine import Engine
 
 from .auth.authority import Authority
+from .auth.obo import GraphTokens
+from .auth.tokens import TokenValidator
 from .config import Settings
 
 
@@ -20,6 +22,8 @@ class Runtime:
     engine: Engine
     http: requests.Session
     authority: Authority
+    token_validator: TokenValidator
+    graph_tokens: GraphTokens
 
 
 def runtime() -> Runtime:

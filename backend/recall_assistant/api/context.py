@@ -1,0 +1,61 @@
+"""Who is calling: the decorators every ``/api`` route uses.
+
+``@require_user`` validates the ``Authorization`` header and leaves, for the view:
+- ``g.caller``: the :class:`~recall_assistant.auth.tokens.Caller`;
+- ``g.graph_token``: a callable returning a Graph token on the caller's behalf. It performs the
+  on-behalf-of exchange only when first called (then cached), so routes that never call Graph
+  cost no round trip to Entra ID.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
+
+from flask import g, request
+
+from ..auth.tokens import Caller
+from ..errors import Forbidden
+from ..runtime import runtime
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def require_user(view: View) -> View:
+    """Let the view run only for a caller with a valid token for our API."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _authenticate()
+        return view(*args, **kwargs)
+
+    return cast(View, wrapper)
+
+
+def require_admin(view: View) -> View:
+    """Like :func:`require_user`, and the caller must hold the administrator app role."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        caller = _authenticate()
+        if not caller.is_admin:
+            raise Forbidden(
+                "Only administrators of Recall Assistant can do this. Ask your administrator "
+                "for the role.", code="admin_required")
+        return view(*args, **kwargs)
+
+    return cast(View, wrapper)
+
+
+def current_caller() -> Caller:
+    """The caller of the current request (inside a view decorated with require_user)."""
+    return g.caller
+
+
+def _authenticate() -> Caller:
+    rt = runtime()
+    caller = rt.token_validator.caller_from_header(request.headers.get("Authorization"))
+    g.caller = caller
+    g.graph_token = functools.partial(rt.graph_tokens.for_user, caller)
+    return caller
