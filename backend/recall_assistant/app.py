@@ -20,6 +20,8 @@ from .config import Settings
 from .httpclient import new_session
 from .logs import configure_logging
 from .runtime import Runtime
+from .services.directory_cache import TtlCache
+from .services.eligibility import EligibilityService
 from .store.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         authority=authority,
         token_validator=token_validator or TokenValidator(settings, authority),
         graph_tokens=graph_tokens or GraphTokens(settings, session),
+        eligibility=EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s)),
     )
 
     app.before_request(_assign_request_id)
@@ -64,6 +67,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
 
+    from .api.eligibility import eligibility
     from .api.health import health
     from .api.me import me
     from .api.pages import pages
@@ -71,6 +75,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_blueprint(health)
     app.register_blueprint(pages)
     app.register_blueprint(me)
+    app.register_blueprint(eligibility)
     return app
 
 

@@ -55,6 +55,7 @@ class Settings:
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
     http_timeout_s: float = 10.0
+    directory_cache_ttl_s: float = 300.0
     # The App ID URI that Graph tokens are requested for (``<resource>/.default``).
     graph_resource: str = "https://graph.microsoft.com"
     client_cert_path: str | None = None
@@ -260,6 +261,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=r.choice("RA_LOG_LEVEL", LOG_LEVELS, "INFO"),
         max_body_bytes=int(r.number("RA_MAX_BODY_BYTES", 256 * 1024, int, 1024, 50 * 2**20)),
         http_timeout_s=float(r.number("RA_HTTP_TIMEOUT_S", 10.0, float, 0.5, 120)),
+        directory_cache_ttl_s=float(r.number("RA_DIRECTORY_CACHE_TTL_S", 300.0, float, 0, 86_400)),
         graph_resource=graph_resource,
         client_cert_path=cert_path,
         client_cert_thumbprint=thumbprint,

@@ -12,6 +12,7 @@ from .auth.authority import Authority
 from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
+from .services.eligibility import EligibilityService
 
 
 @dataclass
@@ -24,6 +25,7 @@ class Runtime:
     authority: Authority
     token_validator: TokenValidator
     graph_tokens: GraphTokens
+    eligibility: EligibilityService
 
 
 def runtime() -> Runtime:

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
@@ -57,5 +58,23 @@ def _authenticate() -> Caller:
     rt = runtime()
     caller = rt.token_validator.caller_from_header(request.headers.get("Authorization"))
     g.caller = caller
-    g.graph_token = functools.partial(rt.graph_tokens.for_user, caller)
+    g.graph_token = _OncePerRequest(functools.partial(rt.graph_tokens.for_user, caller))
     return caller
+
+
+class _OncePerRequest:
+    """The caller's Graph token, fetched at most once even when several threads ask at once
+    (a service fans Graph calls out in parallel; each would otherwise start its own OBO)."""
+
+    def __init__(self, fetch: Callable[..., str]):
+        self._fetch = fetch
+        self._lock = threading.Lock()
+        self._token: str | None = None
+
+    def __call__(self, *, claims_challenge: str | None = None) -> str:
+        if claims_challenge is not None:
+            return self._fetch(claims_challenge=claims_challenge)
+        with self._lock:
+            if self._token is None:
+                self._token = self._fetch()
+            return self._token

@@ -204,6 +204,22 @@ def find_copies(client: GraphClient, mailboxes: Sequence[str],
             for mailbox, result in zip(unique, results, strict=True)}
 
 
+def inbox_folder_ids(client: GraphClient, mailboxes: Sequence[str]) -> dict[str, str | None]:
+    """Each mailbox's Inbox folder id (None when it could not be read), batched.
+
+    The deep check compares a copy's ``parentFolderId`` with it: a copy moved out of the
+    Inbox is a different case for recall (FACTS.md).
+    """
+    unique = list(dict.fromkeys(mailboxes))
+    with client.stage("inbox_folders"):
+        results = run_batch(client, [
+            BatchRequest("GET", f"{mailbox_root(m)}/mailFolders/inbox?$select=id") for m in unique
+        ])
+    return {m: (str(r.body.get("id")) if r.ok and isinstance(r.body, Mapping)
+                and r.body.get("id") else None)
+            for m, r in zip(unique, results, strict=True)}
+
+
 def inbox_messages_since(client: GraphClient, since: datetime, *,
                          subject_contains: str | None = None, max_items: int = 200,
                          body_as_text: bool = False,
