@@ -151,33 +151,36 @@ def test_long_addresses_make_smaller_lookups(client):
     assert sum(len(in_values(query(r.url)["$filter"])) for r in requests_) == 30
 
 
-def test_500_internal_addresses_take_two_batch_calls(mocked, client):
+def test_500_internal_addresses_take_one_round_of_four_batches(mocked, client):
     users = {f"person{i}@contoso.com" for i in range(500)}
     directory = Directory(mocked, users, set())
 
     book = resolve_addresses(client, sorted(users))
     assert len(book.users) == 500
     assert book.unresolved == ()
-    assert len(directory.batches) == 2
-    assert client.stats.calls == 2
-    assert all(req["url"].startswith("/users?") for batch in directory.batches for req in batch)
+    # 34 user look-ups and 34 group look-ups, sent together: 4 batches at once, one round trip.
+    assert len(directory.batches) == 4
+    assert client.stats.calls == 4
+    urls = [req["url"] for batch in directory.batches for req in batch]
+    assert sum(u.startswith("/users?") for u in urls) == 34
+    assert sum(u.startswith("/groups?") for u in urls) == 34
 
 
-def test_many_externals_are_looked_up_as_groups_in_a_second_round(mocked, client):
-    users = {f"person{i}@contoso.com" for i in range(300)}
+def test_more_than_one_round_holds_asks_groups_only_for_the_rest(mocked, client):
+    users = {f"person{i}@contoso.com" for i in range(600)}
     groups = {"sales@contoso.com"}
     outsiders = [f"someone{i}@gmail.com" for i in range(199)]
     directory = Directory(mocked, users, groups)
 
     book = resolve_addresses(client, [*sorted(users), "Sales@Contoso.com", *outsiders])
-    assert len(book.users) == 300
+    assert len(book.users) == 600
     assert book.find("SALES@contoso.com").id == "id-sales@contoso.com"
     assert set(book.unresolved) == set(outsiders)
     group_values = [v for batch in directory.batches for req in batch
                     if req["url"].startswith("/groups") for v in in_values(query(req["url"])["$filter"])]
     # Only what is not a user is asked about as a group.
     assert set(group_values) == {"sales@contoso.com", *outsiders}
-    assert len(directory.batches) == 2 + 1  # users: 34 look-ups; groups: 14 (the rest)
+    assert len(directory.batches) == 3 + 1  # users: 54 look-ups; groups: 14 (the rest)
 
 
 def test_a_few_addresses_are_resolved_in_one_batch(mocked, client):
