@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+import ssl
+import threading
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import requests
+from werkzeug.serving import make_server
 
-from recall_assistant.config import Settings, load_settings
+from recall_assistant.cli import build_demo_app, settings_for_tenant
+from recall_assistant.config import SandboxOptions, Settings, load_settings
 from recall_assistant.devcerts import DevCertificates
+from recall_assistant.sandbox.fixture import TenantFixture, load_tenant
 
 
 def sandbox_settings(tmp_path: Path, port: int, certs: DevCertificates | None = None,
@@ -33,3 +40,50 @@ def require(condition: bool, reason: str) -> None:
     if os.environ.get("RA_TESTS_REQUIRE_ALL") == "1":
         pytest.fail(f"required for `make test`: {reason}")
     pytest.skip(reason)
+
+
+@dataclass
+class LiveServer:
+    """A running demo (backend + sandbox) over HTTPS on a free port."""
+
+    url: str
+    settings: Settings
+    tenant: TenantFixture
+    app: object
+    certs: DevCertificates
+
+    def session(self) -> requests.Session:
+        """A client session that trusts the test CA (and ignores REQUESTS_CA_BUNDLE)."""
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = str(self.certs.ca_cert)
+        return session
+
+    @property
+    def sandbox(self):
+        """The sandbox's state (tenant, issuer, clock, mail store)."""
+        return self.sandbox_app.extensions["sandbox"]
+
+    @property
+    def sandbox_app(self):
+        return self.app.wsgi_app.mounts["/sandbox"]
+
+
+def start_live_server(tmp_path: Path, certs: DevCertificates, *,
+                      tenant: TenantFixture | None = None,
+                      options: SandboxOptions | None = None,
+                      **env: str) -> tuple[LiveServer, threading.Thread, object]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(str(certs.cert), str(certs.key))
+    server = make_server("127.0.0.1", 0, None, threaded=True, ssl_context=context)  # type: ignore[arg-type]
+    port = server.server_port
+    tenant = tenant or load_tenant()
+    settings = settings_for_tenant(sandbox_settings(tmp_path, port, certs, **env), tenant)
+    app = build_demo_app(settings, tenant, options or SandboxOptions(report_delay_s=0.5))
+    server.app = app
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    live = LiveServer(url=f"https://localhost:{port}", settings=settings, tenant=tenant, app=app,
+                      certs=certs)
+    return live, thread, server
