@@ -4,24 +4,35 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask import Flask, current_app
 
 from ..config import SandboxOptions, Settings
+from .faults import Faults
 from .fixture import TenantFixture
+from .mailstore import MailStore
 from .tokens import TokenIssuer
 
 
 @dataclass
 class Sandbox:
-    """Everything the sandbox's routes share: the tenant, its keys, its clock."""
+    """Everything the sandbox's routes share: the tenant, its keys, its clock, its mail.
+
+    Graph reads ``clock`` on every request, so a test may swap in a fake clock at any time.
+    """
 
     tenant: TenantFixture
     settings: Settings
     options: SandboxOptions
     issuer: TokenIssuer
     clock: Callable[[], float]
+    mail: MailStore = field(init=False)
+    faults: Faults = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.mail = MailStore(self.tenant, seeded_at=self.clock())
+        self.faults = Faults(self.options)
 
 
 def sandbox() -> Sandbox:

@@ -1,0 +1,111 @@
+"""Requests, responses and errors of the sandbox's Graph, independent of Flask.
+
+Keeping them plain lets a ``$batch`` dispatch its inner requests through exactly the same code
+as top-level ones (routing, authentication, faults, limits), on worker threads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+# What Graph puts on its JSON answers.
+JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
+                     "IEEE754Compatible=false;charset=utf-8")
+
+# The one 403 message each of Graph's two families uses (directory vs. Outlook resources).
+DIRECTORY_DENIED = ("Authorization_RequestDenied",
+                    "Insufficient privileges to complete the operation.")
+MAIL_DENIED = ("ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+
+
+class GraphError(Exception):
+    """An error answer in Graph's shape: ``{"error": {"code", "message", "innerError"}}``."""
+
+    def __init__(self, status: int, code: str, message: str,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = dict(headers or {})
+
+    @classmethod
+    def bad_request(cls, message: str, code: str = "BadRequest") -> GraphError:
+        return cls(400, code, message)
+
+    @classmethod
+    def segment(cls, segment: str) -> GraphError:
+        """What Graph says for a path it has no resource for (it is a 400, not a 404)."""
+        return cls(400, "BadRequest", f"Resource not found for the segment '{segment}'.")
+
+
+@dataclass
+class GraphRequest:
+    method: str
+    version: str  # "v1.0" | "beta"
+    path: str  # below the version, e.g. "/me/messages"
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: Any = None
+    body_error: bool = False  # the body was not valid JSON
+    base_url: str = ""  # e.g. https://localhost:3000/sandbox/graph
+    client_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    @property
+    def authorization(self) -> str | None:
+        return self.headers.get("authorization")
+
+    def version_url(self) -> str:
+        return f"{self.base_url}/{self.version}"
+
+    def own_url(self) -> str:
+        """This request's absolute URL without its query (the base of a nextLink)."""
+        return self.version_url() + quote(self.path, safe="/@'()=$,")
+
+
+@dataclass
+class GraphResponse:
+    status: int
+    body: Any = None  # a JSON value, or a str sent as-is
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, body: Any, status: int = 200) -> GraphResponse:
+        return cls(status, body, {"Content-Type": JSON_CONTENT_TYPE})
+
+    def encoded(self) -> bytes:
+        if self.body is None:
+            return b""
+        if isinstance(self.body, str) and "json" not in self.headers.get("Content-Type", ""):
+            return self.body.encode()
+        return json.dumps(self.body, ensure_ascii=False).encode()
+
+
+def error_response(error: GraphError, request_id: str, client_request_id: str,
+                   now: float) -> GraphResponse:
+    body = {"error": {
+        "code": error.code,
+        "message": error.message,
+        "innerError": {
+            "date": dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%dT%H:%M:%S"),
+            "request-id": request_id,
+            "client-request-id": client_request_id,
+        },
+    }}
+    response = GraphResponse.json(body, error.status)
+    response.headers.update(error.headers)
+    return response
+
+
+def iso(moment: float) -> str:
+    """Graph's timestamp format: UTC, seconds, ``Z``."""
+    return dt.datetime.fromtimestamp(moment, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> float:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()

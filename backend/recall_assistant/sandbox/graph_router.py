@@ -1,0 +1,220 @@
+"""How one Graph request is answered: authenticate, route, authorise, fault, limit, handle.
+
+The same pipeline serves top-level requests and every inner request of a ``$batch``, so that
+each inner request is authenticated, routed, throttled and faulted on its own, as in Graph.
+Order: a bad token → 401; an unknown path → 400 "Resource not found for the segment"; a
+mailbox the caller may not use or a missing permission → 400/403/404; then an injected fault
+(drawn before any work, so nothing half-happens); then the per-mailbox concurrency slot, the
+configured latency (inside the slot, so that concurrency can be observed) and the handler.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from .fixture import User
+from .graph_http import (
+    DIRECTORY_DENIED,
+    MAIL_DENIED,
+    GraphError,
+    GraphRequest,
+    GraphResponse,
+    error_response,
+)
+from .tokens import GraphCaller, TokenRejected, graph_caller
+
+if TYPE_CHECKING:
+    from .app import Sandbox
+
+log = logging.getLogger(__name__)
+
+VERSIONS = frozenset({"v1.0", "beta"})
+ME = "me"
+_KEY_SEGMENT = re.compile(r"^([^(]+)\('?(.*?)'?\)$")  # mailFolders('inbox') → mailFolders/inbox
+
+
+@dataclass
+class Call:
+    """What a handler gets: the request, who calls, the path's values, the mailbox owner."""
+
+    req: GraphRequest
+    caller: GraphCaller
+    params: dict[str, str]
+    owner: User | None
+    state: Sandbox
+    now: float
+
+    def context(self, fragment: str) -> str:
+        """An ``@odata.context`` URL."""
+        return f"{self.req.version_url()}/$metadata#{fragment}"
+
+    def owner_context(self, fragment: str) -> str:
+        assert self.owner is not None
+        return self.context(f"users('{self.owner.id}')/{fragment}")
+
+
+Handler = Callable[[Call], GraphResponse]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: tuple[str, ...]  # literal segments, or "{name}" captures
+    handler: Handler
+    scoped: bool  # below /me or /users/{id | userPrincipalName}
+    family: str  # "directory" | "mail": error vocabulary; "mail" routes target a mailbox
+    permissions: frozenset[str]
+    self_permissions: frozenset[str] = frozenset()  # enough when the owner is the caller
+    versions: frozenset[str] = VERSIONS
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        if len(segments) != len(self.pattern):
+            return None
+        params: dict[str, str] = {}
+        for want, got in zip(self.pattern, segments, strict=True):
+            if want.startswith("{"):
+                params[want[1:-1]] = got
+            elif want.lower() != got.lower():
+                return None
+        return params
+
+    def prefix_length(self, segments: list[str]) -> int:
+        """How many leading segments this route's pattern accepts."""
+        count = 0
+        for want, got in zip(self.pattern, segments, strict=False):
+            if not (want.startswith("{") or want.lower() == got.lower()):
+                break
+            count += 1
+        return count
+
+
+@dataclass
+class Router:
+    routes: list[Route] = field(default_factory=list)
+
+    def add(self, method: str, path: str, handler: Handler, *, scoped: bool, family: str,
+            permissions: frozenset[str], self_permissions: frozenset[str] = frozenset(),
+            versions: frozenset[str] = VERSIONS) -> None:
+        pattern = tuple(s for s in path.split("/") if s)
+        self.routes.append(Route(method, pattern, handler, scoped, family, permissions,
+                                 self_permissions, versions))
+
+    def resolve(self, req: GraphRequest) -> tuple[Route, dict[str, str], str | None]:
+        """The route for ``req``, its captured values and its owner key (ME, a key, None)."""
+        segments = split_path(req.path)
+        owner: str | None = None
+        if segments and segments[0].lower() == ME:
+            owner, segments = ME, segments[1:]
+        elif len(segments) >= 2 and segments[0].lower() == "users":
+            owner, segments = segments[1], segments[2:]
+        candidates = [r for r in self.routes
+                      if r.scoped == (owner is not None) and req.version in r.versions]
+        matched = [(r, p) for r in candidates if (p := r.match(segments)) is not None]
+        for route, params in matched:
+            if route.method == req.method:
+                return route, params, owner
+        if matched:
+            raise GraphError(405, "Request_BadRequest",
+                             "Specified HTTP method is not allowed for the request target.")
+        depth = max((r.prefix_length(segments) for r in candidates), default=0)
+        if not segments:
+            raise GraphError.segment(req.path.strip("/").split("/")[0] or "/")
+        raise GraphError.segment(segments[min(depth, len(segments) - 1)])
+
+
+def split_path(path: str) -> list[str]:
+    """Path segments, with OData key syntax (``messages('id')``) turned into plain segments."""
+    segments: list[str] = []
+    for raw in path.split("/"):
+        if not raw:
+            continue
+        key = _KEY_SEGMENT.match(raw)
+        if key:
+            segments.extend([key.group(1), key.group(2)])
+        else:
+            segments.append(raw)
+    return segments
+
+
+def dispatch(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse:
+    """Answer one Graph request (never raises: errors come back in Graph's shape)."""
+    request_id = str(uuid.uuid4())
+    try:
+        response = _pipeline(state, router, req)
+    except GraphError as error:
+        response = error_response(error, request_id, req.client_request_id, state.clock())
+    except Exception:  # a bug in the stand-in: answer as Graph does, and say where it was
+        log.exception("sandbox Graph failed on %s %s", req.method, req.path)
+        response = error_response(GraphError(500, "generalException",
+                                             "An unspecified error has occurred."),
+                                  request_id, req.client_request_id, state.clock())
+    response.headers["request-id"] = request_id
+    response.headers["client-request-id"] = req.client_request_id
+    return response
+
+
+def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse:
+    try:
+        caller = graph_caller(state.issuer, req.authorization)
+    except TokenRejected as rejected:
+        raise _unauthenticated(rejected.reason) from None
+    route, params, owner_key = router.resolve(req)
+    owner = _owner(state, route, owner_key, caller)
+    allowed = route.permissions
+    if owner is not None and caller.kind == "delegated" and owner.id == caller.user_id:
+        allowed = allowed | route.self_permissions
+    if not any(caller.allows(p) for p in allowed):
+        raise GraphError(403, *(MAIL_DENIED if route.family == "mail" else DIRECTORY_DENIED))
+    if req.body_error:
+        raise GraphError.bad_request("Unable to read JSON request payload. Please ensure "
+                                     "Content-Type header is set and payload is of valid JSON "
+                                     "format.")
+    fault = state.faults.draw()
+    if fault is not None:
+        raise state.faults.inject(fault)
+    mailbox = owner.mail if owner is not None and route.family == "mail" else None
+    with state.faults.slot(caller.client_id or "app", mailbox):
+        state.faults.latency()
+        return route.handler(Call(req, caller, params, owner, state, state.clock()))
+
+
+def _owner(state: Sandbox, route: Route, key: str | None, caller: GraphCaller) -> User | None:
+    if key is None:
+        return None
+    if key == ME:
+        if caller.kind != "delegated":
+            raise GraphError.bad_request(
+                "/me request is only valid with delegated authentication flow.",
+                "Request_BadRequest")
+        key = caller.user_id or ""
+    user = state.mail.directory.user(key)
+    if user is None:
+        if route.family == "mail":
+            raise GraphError(404, "ErrorInvalidUser", f"The requested user '{key}' is invalid.")
+        raise GraphError(404, "Request_ResourceNotFound",
+                         f"Resource '{key}' does not exist or one of its queried "
+                         "reference-property objects are not present.")
+    if route.family == "mail" and caller.kind == "delegated" and user.id != caller.user_id:
+        raise GraphError(403, *MAIL_DENIED)  # delegated access to others' mail is not granted
+    return user
+
+
+def _unauthenticated(reason: str) -> GraphError:
+    if reason == "missing bearer token":
+        message = "Access token is empty."
+    elif reason == "token expired":
+        message = "Lifetime validation failed, the token is expired."
+    elif "audience" in reason.lower():
+        message = "Access token validation failure. Invalid audience."
+    else:
+        message = "Access token validation failure."
+    return GraphError(401, "InvalidAuthenticationToken", message, {
+        "WWW-Authenticate": 'Bearer realm="", authorization_uri="https://login.microsoftonline'
+                            '.com/common/oauth2/authorize", client_id="00000003-0000-0000-c000'
+                            '-000000000000"'})
+
