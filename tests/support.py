@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import os
-import ssl
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from recall_assistant.cli import build_demo_app, settings_for_tenant
 from recall_assistant.config import SandboxOptions, Settings, load_settings
 from recall_assistant.devcerts import DevCertificates
+from recall_assistant.devserver import make_dev_server
 from recall_assistant.sandbox.fixture import TenantFixture, load_tenant
 
 
@@ -73,16 +72,13 @@ def start_live_server(tmp_path: Path, certs: DevCertificates, *,
                       tenant: TenantFixture | None = None,
                       options: SandboxOptions | None = None,
                       **env: str) -> tuple[LiveServer, threading.Thread, object]:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(certs.cert), str(certs.key))
-    server = make_server("127.0.0.1", 0, None, threaded=True, ssl_context=context)  # type: ignore[arg-type]
+    server = make_dev_server("127.0.0.1", 0, None, str(certs.cert), str(certs.key))
     port = server.server_port
     tenant = tenant or load_tenant()
     settings = settings_for_tenant(sandbox_settings(tmp_path, port, certs, **env), tenant)
     app = build_demo_app(settings, tenant, options or SandboxOptions(report_delay_s=0.5))
     server.app = app
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     live = LiveServer(url=f"https://localhost:{port}", settings=settings, tenant=tenant, app=app,
                       certs=certs)

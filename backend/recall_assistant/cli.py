@@ -97,9 +97,8 @@ def settings_for_tenant(settings: Settings, tenant: Any) -> Settings:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from werkzeug.serving import run_simple
-
     from .config import default_data_dir
+    from .devserver import make_dev_server
     from .sandbox.fixture import load_tenant
 
     tenant = load_tenant(args.tenant)
@@ -110,8 +109,13 @@ def _demo(args: argparse.Namespace) -> int:
     print(certs.trust_instructions())
     print(f"Sandbox tenant: {tenant.display_name} ({tenant.source})")
     print(f"Recall Assistant demo: {settings.public_url}/demo", flush=True)
-    run_simple(args.host, args.port, app, threaded=True, use_reloader=False,
-               ssl_context=(str(certs.cert), str(certs.key)))
+    server = make_dev_server(args.host, args.port, app, str(certs.cert), str(certs.key))
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("Stopped.")
+    finally:
+        server.shutdown()
     return 0
 
 

@@ -30,11 +30,6 @@ class ReasonSchema(Schema):
         return dict(reason.params)
 
 
-class ContactSchema(Schema):
-    displayName = fields.String(attribute="display_name", allow_none=True)
-    businessPhone = fields.String(attribute="business_phone", allow_none=True)
-
-
 class RecipientSchema(Schema):
     address = fields.String()
     name = fields.String()
@@ -46,7 +41,9 @@ class RecipientSchema(Schema):
     via = fields.String(allow_none=True)
     viaPath = fields.List(fields.String(), attribute="via_path")
     counted = fields.Boolean()
-    contact = fields.Function(lambda r: ContactSchema().dump(r))
+    # What the contact fallback needs: the directory's name and phone (None when unknown).
+    contact = fields.Function(lambda r: {"displayName": r.display_name,
+                                         "businessPhone": r.business_phone})
 
 
 class SummarySchema(Schema):

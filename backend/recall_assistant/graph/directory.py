@@ -114,13 +114,17 @@ def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequen
         clause = "mail in (" + ",".join(odata_string(value) for value in values) + ")"
         return f"/{collection}?" + encode_query({"$filter": clause, "$select": ",".join(fields)})
 
+    # Lengths add up piece by piece, so each address is encoded once, not once per chunk size.
+    empty_chars = prefix_chars + len(url_for([]))
+    comma_chars = len(encode_query({"x": ","})) - 2
+    chars = empty_chars
     for address in addresses:
-        candidate = [*chunk, address]
-        if chunk and (len(candidate) > MAX_IN_VALUES
-                      or prefix_chars + len(url_for(candidate)) > MAX_URL_CHARS):
+        piece = len(encode_query({"x": odata_string(address)})) - 2
+        if chunk and (len(chunk) >= MAX_IN_VALUES or chars + comma_chars + piece > MAX_URL_CHARS):
             requests.append(BatchRequest("GET", url_for(chunk)))
-            candidate = [address]
-        chunk = candidate
+            chunk, chars = [], empty_chars
+        chars += piece + (comma_chars if chunk else 0)
+        chunk.append(address)
     if chunk:
         requests.append(BatchRequest("GET", url_for(chunk)))
     return requests

@@ -1,0 +1,52 @@
+"""The HTTPS server behind ``recall-assistant demo`` (and the tests' live servers).
+
+Cheroot (CherryPy's WSGI server) rather than Werkzeug's development server: it keeps
+connections alive and sets TCP_NODELAY. Werkzeug's closes every connection, so each call the
+backend makes to the sandbox paid a new TLS handshake (about 10 ms here, 20 ms a POST), which
+would swamp the latencies the demo and the benchmarks are meant to show. It runs in-process,
+so the sandbox's state stays inspectable from tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cheroot import wsgi
+from cheroot.ssl.builtin import BuiltinSSLAdapter
+
+# The backend calls the sandbox on the same server while it handles a request, and fans its
+# Graph calls out four at a time: leave plenty of threads for that.
+THREADS = 32
+
+
+class DevServer:
+    """A threaded HTTPS WSGI server, bound as soon as it is made (port 0 picks a free one)."""
+
+    def __init__(self, host: str, port: int, app: Any, cert_file: str, key_file: str):
+        self._server = wsgi.Server((host, port), app, numthreads=THREADS, max=4 * THREADS,
+                                   request_queue_size=64, timeout=30)
+        self._server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
+        self._server.prepare()
+
+    @property
+    def server_port(self) -> int:
+        return int(self._server.bind_addr[1])
+
+    @property
+    def app(self) -> Any:
+        return self._server.wsgi_app
+
+    @app.setter
+    def app(self, app: Any) -> None:
+        self._server.wsgi_app = app
+
+    def serve_forever(self) -> None:
+        self._server.serve()
+
+    def shutdown(self) -> None:
+        self._server.stop()
+
+
+def make_dev_server(host: str, port: int, app: Any, cert_file: str, key_file: str) -> DevServer:
+    """Bind ``host:port`` serving ``app`` over HTTPS; call ``serve_forever`` to start."""
+    return DevServer(host, port, app, cert_file, key_file)
