@@ -26,6 +26,8 @@ class DevServer:
         self._server = wsgi.Server((host, port), app, numthreads=THREADS, max=4 * THREADS,
                                    request_queue_size=64, timeout=30)
         self._server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
+        # How often the accept loop wakes up; it bounds how long stop() takes (0.5 s default).
+        self._server.expiration_interval = 0.05
         self._server.prepare()
 
     @property
