@@ -46,6 +46,12 @@ class Directory:
         key = key.lower()
         return self._users_by_id.get(key) or self._users_by_mail.get(key)
 
+    def user_by_mail(self, address: str) -> User | None:
+        return self._users_by_mail.get(address.lower())
+
+    def group_by_mail(self, address: str) -> Group | None:
+        return self._groups_by_mail.get(address.lower())
+
     def group(self, key: str) -> Group | None:
         key = key.lower()
         return self._groups_by_id.get(key) or self._groups_by_mail.get(key)

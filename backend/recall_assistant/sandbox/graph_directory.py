@@ -127,7 +127,11 @@ def list_users(call: Call) -> GraphResponse:
     select = _select(call, _USER_PROPS, "user")
     tree = _filter(call, _USER_PROPS, "User")
     records = []
-    for user in call.state.tenant.users:
+    wanted = odata.lookup_values(tree, "mail")
+    by_mail = call.state.mail.directory.user_by_mail
+    users = (call.state.tenant.users if wanted is None else
+             [u for u in map(by_mail, sorted(wanted)) if u is not None])
+    for user in users:
         record = user_json(user, everything=True)
         if tree is None or odata.matches(tree, _by_property(record, _USER_PROPS)):
             records.append(odata.pick(record, select or list(_USER_DEFAULT)))
@@ -137,7 +141,11 @@ def list_users(call: Call) -> GraphResponse:
 def list_groups(call: Call) -> GraphResponse:
     select = _select(call, _GROUP_PROPS, "group")
     tree = _filter(call, _GROUP_PROPS, "Group")
-    records = [odata.pick(group_json(g), select) for g in call.state.tenant.groups
+    wanted = odata.lookup_values(tree, "mail")
+    group_by_mail = call.state.mail.directory.group_by_mail
+    groups = (call.state.tenant.groups if wanted is None else
+              [g for g in map(group_by_mail, sorted(wanted)) if g is not None])
+    records = [odata.pick(group_json(g), select) for g in groups
                if tree is None or odata.matches(tree, _by_property(group_json(g), _GROUP_PROPS))]
     return _page(call, records, _context(call, "groups", select))
 

@@ -147,7 +147,8 @@ class _Parser:
             self.take(",")
             values.append(self.take("lit")[1].value)
         self.take(")")
-        return ("in", name, values)
+        # Kept normalised as a frozenset: matching tests membership once per record.
+        return ("in", name, frozenset(_norm(v) for v in values))
 
 
 def parse_filter(text: str) -> tuple:
@@ -181,6 +182,21 @@ def _norm(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
+def lookup_values(tree: tuple | None, prop: str) -> frozenset[Any] | None:
+    """The values a filter that is exactly ``prop eq x`` or ``prop in (...)`` asks for.
+
+    Lets a collection answer from an index instead of testing every record; None when the
+    filter has any other shape.
+    """
+    if tree is None or len(tree) < 3 or str(tree[1]).lower() != prop.lower():
+        return None
+    if tree[0] == "in":
+        return tree[2]
+    if tree[0] == "cmp" and tree[2] == "eq":
+        return frozenset([_norm(tree[3])])
+    return None
+
+
 def matches(tree: tuple, get: Callable[[str], Any]) -> bool:
     """Whether the object behind ``get`` (property name → value) satisfies the filter."""
     kind = tree[0]
@@ -191,7 +207,7 @@ def matches(tree: tuple, get: Callable[[str], Any]) -> bool:
     if kind == "not":
         return not matches(tree[1], get)
     if kind == "in":
-        return _norm(get(tree[1])) in {_norm(v) for v in tree[2]}
+        return _norm(get(tree[1])) in tree[2]
     if kind == "call":
         actual, wanted = _norm(get(tree[2])), _norm(tree[3])
         if not isinstance(actual, str) or not isinstance(wanted, str):

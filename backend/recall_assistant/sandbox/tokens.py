@@ -56,6 +56,7 @@ class TokenIssuer:
         self.tenant_id = tenant_id
         self.clock = clock
         self.keys: list[SigningKey] = [SigningKey.generate()]
+        self._verified: dict[tuple[str, tuple[str, ...]], dict[str, Any]] = {}
 
     @property
     def current(self) -> SigningKey:
@@ -81,6 +82,21 @@ class TokenIssuer:
 
     def verify(self, token: str, audiences: tuple[str, ...]) -> dict[str, Any]:
         """The claims of a token this issuer signed for one of ``audiences``, or TokenRejected."""
+        # A token's signature is checked once; every inner request of a $batch repeats it.
+        cached = self._verified.get((token, audiences))
+        claims = cached if cached is not None else self._verify_signature(token, audiences)
+        now = self.clock()
+        if now > float(claims["exp"]) + LEEWAY_S:
+            raise TokenRejected("token expired")
+        if now + LEEWAY_S < float(claims.get("nbf", claims["iat"])):
+            raise TokenRejected("token not yet valid")
+        if cached is None:
+            if len(self._verified) > 1000:
+                self._verified.clear()
+            self._verified[(token, audiences)] = claims
+        return claims
+
+    def _verify_signature(self, token: str, audiences: tuple[str, ...]) -> dict[str, Any]:
         try:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
@@ -98,11 +114,6 @@ class TokenIssuer:
             )
         except jwt.PyJWTError as exc:
             raise TokenRejected(f"invalid token: {exc}") from exc
-        now = self.clock()
-        if now > float(claims["exp"]) + LEEWAY_S:
-            raise TokenRejected("token expired")
-        if now + LEEWAY_S < float(claims.get("nbf", claims["iat"])):
-            raise TokenRejected("token not yet valid")
         return claims
 
 
