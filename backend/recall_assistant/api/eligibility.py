@@ -70,6 +70,40 @@ class EligibilityResponse(Schema):
     checkedWith = fields.String(attribute="checked_with")
 
 
+def eligibility_json(result) -> dict:
+    """The response body: exactly what ``EligibilityResponse().dump(result)`` gives (a test
+    holds the two together), written out by hand because marshmallow's dump costs ~2 ms per
+    50 recipients — a fifth of the backend's own time for a typical message."""
+    message = result.message
+    return {
+        "message": {"id": message.id, "subject": message.subject,
+                    "sentDateTime": message.sent_at.astimezone(dt.UTC).strftime(
+                        "%Y-%m-%dT%H:%M:%SZ"),
+                    "internetMessageId": message.internet_message_id},
+        "summary": _summary_json(result.summary),
+        "recipients": [_recipient_json(r) for r in result.recipients],
+        "checkedWith": result.checked_with,
+    }
+
+
+def _reasons_json(reasons) -> list[dict]:
+    return [{"code": r.code, "text": r.text, "params": dict(r.params)} for r in reasons]
+
+
+def _summary_json(summary) -> dict:
+    return {"verdict": summary.verdict, "recallable": summary.recallable,
+            "total": summary.total, "headline": summary.headline,
+            "unchecked": summary.unchecked, "notes": _reasons_json(summary.notes)}
+
+
+def _recipient_json(r) -> dict:
+    return {"address": r.address, "name": r.name, "field": r.field, "kind": r.kind,
+            "verdict": r.verdict, "reasons": _reasons_json(r.reasons),
+            "suggestion": r.suggestion, "via": r.via, "viaPath": list(r.via_path),
+            "counted": r.counted,
+            "contact": {"displayName": r.display_name, "businessPhone": r.business_phone}}
+
+
 @eligibility.post("/eligibility")
 @require_user
 def check_eligibility():
@@ -83,4 +117,4 @@ def check_eligibility():
     result = rt.eligibility.check(
         Caller(tenant_id=caller.tid, user_id=caller.oid, address=caller.address or ""),
         ItemRef(body["itemId"], body["idType"]), graph, app_graph)
-    return jsonify(EligibilityResponse().dump(result))
+    return jsonify(eligibility_json(result))
