@@ -100,3 +100,23 @@ def test_sandbox_consent_and_mfa_challenges_reach_the_pane(live_server_factory, 
     assert (caught.value.status, caught.value.code) == (403, "consent_required")
     assert caught.value.details["reason"] == reason
     assert (caught.value.details["claims"] is not None) is has_claims
+
+
+def test_profile_route_exchanges_on_behalf_of_and_calls_graph_me(live_server):
+    token = pane_token(live_server)
+    response = live_server.session().get(f"{live_server.url}/api/me/profile",
+                                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+    assert response.json() == {"id": "1a2b3c4d-0000-0000-0000-000000000001",
+                               "displayName": "Adele Vance", "mail": ADELE,
+                               "businessPhones": ["+1 425 555 0100"]}
+
+
+def test_profile_route_passes_a_consent_challenge_to_the_pane(live_server_factory):
+    live = live_server_factory(tenant=tenant_with({ADELE: "interaction_required"}))
+    response = live.session().get(f"{live.url}/api/me/profile",
+                                  headers={"Authorization": f"Bearer {pane_token(live)}"})
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["code"] == "consent_required"
+    assert error["details"]["claims"]

@@ -87,6 +87,13 @@ class MailboxPurpose:
     error: GraphError | None = None
 
 
+def signed_in_user(client: GraphClient) -> DirectoryPerson:
+    """The signed-in user's own directory entry (``GET /me``)."""
+    with client.stage("me"):
+        body = client.get("/me", params={"$select": ",".join(USER_FIELDS)})
+    return _person(body or {})
+
+
 def internal_domains(client: GraphClient) -> tuple[str, ...]:
     """The tenant's verified domains, lower-case (delegated User.Read is enough)."""
     with client.stage("internal_domains"):
