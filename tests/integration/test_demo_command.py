@@ -79,3 +79,34 @@ def test_tenant_mode_has_no_sandbox(tmp_path):
         response = client.get(path)
         assert response.status_code == 404, path
         assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_serve_runs_the_backend_under_gunicorn_over_https(tmp_path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RA_") and k != "DATABASE_URL"}
+    env["RA_DATA_DIR"] = str(tmp_path)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "recall_assistant.cli", "serve", "--port", str(port),
+         "--workers", "1"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = str(tmp_path / "certs" / "ca.pem")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = session.get(f"https://localhost:{port}/healthz", timeout=2)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    process.kill()
+                    pytest.fail(f"serve did not start:\n{process.stdout.read()}")
+                time.sleep(0.2)
+        assert response.json() == {"status": "ok"}
+        assert response.headers["X-Request-ID"]
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+    assert "Booting worker" in process.stdout.read()
