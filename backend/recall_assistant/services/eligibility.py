@@ -72,8 +72,7 @@ class EligibilityService:
               app_graph: GraphClient | None = None) -> model.EligibilityResult:
         """The verdict per recipient. ``app_graph`` (application permissions) turns on the
         deep check; without it the check uses only what the caller's own rights can see."""
-        message_id = self._rest_id(item, graph)
-        message, domains = self._load(caller, message_id, graph)
+        message, domains = self.sent_message(caller, item, graph)
         sent = _to_model(message)
         internal = [r.address for r in sent.recipients if _domain(r.address) in domains]
         entries = self._resolve(caller.tenant_id, internal, graph)
@@ -102,6 +101,11 @@ class EligibilityService:
             sent, internal_domains=domains, directory=directory, policy=self.policy,
             now=self.clock(), mode="deep" if deep else "delegated",
             copies=facts.copies if deep else None)
+
+    def sent_message(self, caller: Caller, item: ItemRef,
+                     graph: GraphClient) -> tuple[graph_mail.SentMessage, tuple[str, ...]]:
+        """The caller's sent message and the tenant's internal domains; 404/422 otherwise."""
+        return self._load(caller, self._rest_id(item, graph), graph)
 
     # -- stage 0: the id ------------------------------------------------------------------
     def _rest_id(self, item: ItemRef, graph: GraphClient) -> str:
