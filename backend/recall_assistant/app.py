@@ -20,8 +20,11 @@ from .config import Settings
 from .httpclient import new_session
 from .logs import configure_logging
 from .runtime import Runtime
+from .send_policy import load_send_policy
 from .services.directory_cache import TtlCache
 from .services.eligibility import EligibilityService
+from .services.send_policy import SendPolicyService
+from .store import Store
 from .store.db import make_engine
 
 log = logging.getLogger(__name__)
@@ -42,24 +45,35 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                http: requests.Session | None = None,
                authority: Authority | None = None,
                token_validator: TokenValidator | None = None,
-               graph_tokens: GraphTokens | None = None) -> Flask:
-    """Build the backend. Adapters may be passed in (tests); otherwise they are made here."""
+               graph_tokens: GraphTokens | None = None,
+               store: Store | None = None) -> Flask:
+    """Build the backend. Adapters may be passed in (tests); otherwise they are made here.
+
+    The database schema is brought to head here (every instance may do it: it takes a lock).
+    """
     configure_logging(settings.log_level)
+    send_policy = load_send_policy(settings.policy_file)  # a bad file stops the start here
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json.sort_keys = False
     session = http or new_session(settings)
     # Nothing here touches the network: the authority and MSAL are asked on first use.
     authority = authority or Authority(settings, session)
+    engine = engine or (store.engine if store else make_engine(settings.database_url))
+    store = store or Store(engine, audit_subjects=settings.audit_subjects)
+    store.prepare()
     app.extensions["recall_assistant"] = Runtime(
         settings=settings,
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         http=session,
         authority=authority,
         token_validator=token_validator or TokenValidator(settings, authority),
         graph_tokens=graph_tokens or GraphTokens(settings, session),
         eligibility=EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s)),
+        store=store,
     )
+    app.extensions["send_policy"] = SendPolicyService(
+        send_policy, TtlCache(settings.directory_cache_ttl_s))
 
     app.before_request(_assign_request_id)
     app.after_request(_finish_response)
@@ -67,15 +81,23 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
 
+    from .api.addin import addin
+    from .api.audit import audit
+    from .api.config import config as pane_config
     from .api.eligibility import eligibility
     from .api.health import health
     from .api.me import me
     from .api.pages import pages
+    from .api.policy import policy
 
     app.register_blueprint(health)
     app.register_blueprint(pages)
     app.register_blueprint(me)
     app.register_blueprint(eligibility)
+    app.register_blueprint(audit)
+    app.register_blueprint(addin)
+    app.register_blueprint(policy)
+    app.register_blueprint(pane_config)
     return app
 
 

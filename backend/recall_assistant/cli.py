@@ -1,4 +1,4 @@
-"""The ``recall-assistant`` command: serve, demo, check-config.
+"""The ``recall-assistant`` command: serve, demo, manifest, check-config, audit export.
 
 This is the one module that wires the sandbox tenant in (DESIGN.md, "Who may import whom").
 """
@@ -49,6 +49,21 @@ def _parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check-config", help="validate the settings and say what is wrong")
     check.set_defaults(handler=_check_config)
+
+    manifest = commands.add_parser(
+        "manifest", help="write the Outlook add-in manifests (XML and unified JSON)")
+    manifest.add_argument("--base-url", metavar="URL",
+                          help="https origin that serves the add-in (default: RA_PUBLIC_URL)")
+    manifest.add_argument("--client-id", metavar="GUID",
+                          help="the app registration's client id (default: RA_CLIENT_ID)")
+    manifest.add_argument("--out", metavar="DIR", default="build/manifest",
+                          help="folder to write into (default: build/manifest)")
+    manifest.add_argument("--addin-id", metavar="GUID",
+                          help="the add-in's own id (default: derived from URL and client id)")
+    manifest.add_argument("--provider", default="Recall Assistant",
+                          help="publisher name shown in Outlook")
+    manifest.set_defaults(handler=_manifest)
+    _audit_commands(commands)
     return parser
 
 
@@ -162,6 +177,81 @@ def _check_config(args: argparse.Namespace) -> int:
     print(f"Graph           {settings.graph_url}")
     print(f"database        {settings.database_url.split('@')[-1]}")
     print("settings: ok")
+    return 0
+
+
+def _manifest(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .manifests import manifest_target, write_manifests
+
+    base_url, client_id = args.base_url, args.client_id
+    if base_url is None or client_id is None:  # only then do the settings matter
+        settings = load_settings()
+        base_url = settings.public_url if base_url is None else base_url
+        client_id = settings.client_id if client_id is None else client_id
+    target = manifest_target(base_url, client_id, addin_id=args.addin_id, provider=args.provider)
+    for path in write_manifests(target, Path(args.out)):
+        print(path)
+    print(f"add-in {target.addin_id} for {target.base_url} (SSO resource {target.resource})")
+    return 0
+
+
+def _audit_commands(commands: Any) -> None:
+    audit = commands.add_parser("audit", help="the audit log (administrators)")
+    actions = audit.add_subparsers(required=True, metavar="ACTION")
+    export = actions.add_parser(
+        "export", help="write the audit events of a period as CSV or JSON, oldest first")
+    export.add_argument("--since", required=True, type=_instant, metavar="ISO",
+                        help="first instant, inclusive (2026-11-01 or 2026-11-01T09:00:00Z)")
+    export.add_argument("--until", type=_instant, metavar="ISO",
+                        help="end, exclusive (default: none); no offset means UTC")
+    export.add_argument("--format", choices=("csv", "json"), default="csv",
+                        help="csv (default; spreadsheet-safe) or json (an array)")
+    export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
+    export.set_defaults(handler=_audit_export)
+
+
+def _instant(text: str) -> Any:
+    from .store.audit_export import parse_instant
+
+    try:
+        return parse_instant(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _audit_export(args: argparse.Namespace) -> int:
+    from .store import Store, StoreUnavailable
+    from .store.audit_export import write_csv, write_json
+    from .store.db import make_engine
+
+    settings = load_settings()
+    if args.until is not None and args.until <= args.since:
+        print("recall-assistant: --until must be later than --since.", file=sys.stderr)
+        return EXIT_CONFIG
+    engine = make_engine(settings.database_url)
+    events = Store(engine).iter_audit(since=args.since, until=args.until)
+    write = write_csv if args.format == "csv" else write_json
+    # With --out, write beside the target and rename: a failed export leaves no half file.
+    partial = f"{args.out}.partial" if args.out else None
+    try:
+        if partial:
+            with open(partial, "w", encoding="utf-8", newline="") as stream:
+                count = write(events, stream)
+            os.replace(partial, args.out)
+        else:
+            count = write(events, sys.stdout)
+            sys.stdout.flush()
+    except StoreUnavailable:
+        if partial and os.path.exists(partial):
+            os.remove(partial)
+        print("recall-assistant: the database did not answer; nothing was exported.",
+              file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"recall-assistant: exported {count} audit events.", file=sys.stderr)
     return 0
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .send_policy import load_send_policy
 
 MODES = ("sandbox", "tenant")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -47,6 +48,8 @@ class Settings:
     deep_check: bool = False
     recall_enabled: bool = True
     recall_read_enabled: bool = True
+    # Message subjects in the audit log: personal data, so off unless the administrator says.
+    audit_subjects: bool = False
     max_recallable_age_days: int | None = None
     cross_tenant_domains: tuple[str, ...] = ()
     allowed_tenants: tuple[str, ...] = ()
@@ -60,6 +63,8 @@ class Settings:
     graph_resource: str = "https://graph.microsoft.com"
     client_cert_path: str | None = None
     client_cert_thumbprint: str | None = None
+    # The on-send policy file (send_policy.py); None: the built-in policy.
+    policy_file: str | None = None
 
     @property
     def authority(self) -> str:
@@ -223,6 +228,12 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     ca_bundle = r.text("RA_CA_BUNDLE")
     if ca_bundle and not Path(ca_bundle).is_file():
         r.problems.append(f"RA_CA_BUNDLE={ca_bundle!r} is not a readable file.")
+    policy_file = r.text("RA_POLICY_FILE")
+    if policy_file:  # read here too, so that check-config reports a bad file line by line
+        try:
+            load_send_policy(policy_file)
+        except ConfigError as exc:
+            r.problems.extend(exc.problems)
 
     data_dir = default_data_dir(env)
     database_url = r.text("DATABASE_URL", f"sqlite:///{data_dir / 'recall-assistant.db'}")
@@ -253,6 +264,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         deep_check=r.flag("RA_DEEP_CHECK", False),
         recall_enabled=r.flag("RA_RECALL_ENABLED", True),
         recall_read_enabled=r.flag("RA_RECALL_READ_ENABLED", True),
+        audit_subjects=r.flag("RA_AUDIT_SUBJECTS", False),
         max_recallable_age_days=int(max_age) if max_age is not None else None,
         cross_tenant_domains=r.csv("RA_CROSS_TENANT_DOMAINS"),
         allowed_tenants=allowed_tenants,
@@ -265,6 +277,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         graph_resource=graph_resource,
         client_cert_path=cert_path,
         client_cert_thumbprint=thumbprint,
+        policy_file=policy_file,
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -13,6 +13,7 @@ from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
 from .services.eligibility import EligibilityService
+from .store import Store
 
 
 @dataclass
@@ -26,6 +27,7 @@ class Runtime:
     token_validator: TokenValidator
     graph_tokens: GraphTokens
     eligibility: EligibilityService
+    store: Store
 
 
 def runtime() -> Runtime:

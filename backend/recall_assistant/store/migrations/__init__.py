@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the store (run by :mod:`recall_assistant.store.migrate`)."""

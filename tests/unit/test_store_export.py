@@ -1,0 +1,107 @@
+"""The pure parts of the store: audit formats, ISO instants, cursors, timestamps."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import threading
+
+import pytest
+from sqlalchemy.exc import StatementError
+
+from recall_assistant.store import Actor, AuditEvent, InvalidCursor, Store
+from recall_assistant.store.audit_export import (
+    COLUMNS,
+    csv_cell,
+    csv_lines,
+    iso_utc,
+    parse_instant,
+    write_csv,
+    write_json,
+)
+from recall_assistant.store.db import make_engine
+from recall_assistant.store.repositories import decode_cursor, encode_cursor
+
+MOMENT = dt.datetime(2026, 11, 20, 9, 30, 15, 120000, tzinfo=dt.UTC)
+
+
+def event(**changes) -> AuditEvent:
+    values = dict(id=7, occurred_at=MOMENT, event="recall.requested", result="recorded",
+                  actor_oid="oid", actor_tid="tid", actor_address="adele@contoso.com",
+                  internet_message_id="<a@b>", subject=None, action_id="a-1", request_id="r-1",
+                  details={"request": {"replaceWith": False}})
+    values.update(changes)
+    return AuditEvent(**values)
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ("=1+2", "'=1+2"), ("+33 1 23", "'+33 1 23"), ("-2", "'-2"), ("@SUM(A1)", "'@SUM(A1)"),
+    ("\tx", "'\tx"), ("\rx", "'\rx"), ("plain", "plain"), ("a=b", "a=b"), ("", ""),
+    (None, ""), (42, 42), (True, "true"), ({"k": "=x"}, '{"k": "=x"}'),
+])
+def test_csv_cells(cell, expected):
+    assert csv_cell(cell) == expected
+
+
+def test_csv_quotes_commas_quotes_and_newlines():
+    tricky = event(subject='Re: "Q3", final\nreally')
+    text = "".join(csv_lines([tricky]))
+    header, row = list(csv.reader(io.StringIO(text, newline="")))
+    assert header == list(COLUMNS)
+    assert row[COLUMNS.index("subject")] == 'Re: "Q3", final\nreally'
+    assert row[COLUMNS.index("occurredAt")] == "2026-11-20T09:30:15.120000Z"
+
+
+def test_writers_count_events_and_json_is_an_array():
+    out = io.StringIO()
+    assert write_csv([event(), event(id=8)], out) == 2
+    assert write_csv([], io.StringIO()) == 0
+    out = io.StringIO()
+    assert write_json([event(), event(id=8)], out) == 2
+    assert [e["id"] for e in json.loads(out.getvalue())] == [7, 8]
+    empty = io.StringIO()
+    assert write_json([], empty) == 0 and json.loads(empty.getvalue()) == []
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-20", dt.datetime(2026, 11, 20, tzinfo=dt.UTC)),
+    ("2026-11-20T09:30:00Z", dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)),
+    ("2026-11-20T10:30:00+01:00", dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)),
+    ("2026-11-20T09:30", dt.datetime(2026, 11, 20, 9, 30, tzinfo=dt.UTC)),
+])
+def test_parse_instant(text, expected):
+    parsed = parse_instant(text)
+    assert parsed == expected and parsed.tzinfo == dt.UTC
+
+
+@pytest.mark.parametrize("text", ["", "yesterday", "2026-02-30", "20:00", "0001-01-01T00:00+01:00"])
+def test_parse_instant_refuses(text):
+    with pytest.raises(ValueError, match="ISO 8601"):
+        parse_instant(text)
+
+
+def test_iso_utc_converts_offsets():
+    assert iso_utc(dt.datetime(2026, 1, 1, 1, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))) \
+        == "2025-12-31T23:00:00.000000Z"
+
+
+def test_cursors_round_trip_and_refuse_naive_times():
+    assert decode_cursor(encode_cursor(event())) == (MOMENT, 7)
+    naive = encode_cursor(event(occurred_at=MOMENT.replace(tzinfo=None)))
+    with pytest.raises(InvalidCursor):
+        decode_cursor(naive)
+
+
+def test_an_in_memory_database_works_across_threads_and_refuses_naive_times():
+    store = Store(make_engine("sqlite:///:memory:"))
+    store.record_event("test.one", actor=Actor("o", "t"), result="ok")
+    seen = []
+    thread = threading.Thread(target=lambda: seen.extend(store.iter_audit()))
+    thread.start()
+    thread.join()
+    assert [e.event for e in seen] == ["test.one"]
+    naive = Store(store.engine, clock=lambda: dt.datetime(2026, 1, 1))
+    with pytest.raises(StatementError, match="timezone-aware"):
+        naive.record_event("test.two", actor=None, result="ok")
