@@ -21,8 +21,10 @@ from .httpclient import new_session
 from .logs import configure_logging
 from .runtime import Runtime
 from .send_policy import load_send_policy
+from .services.correction import CorrectionService
 from .services.directory_cache import TtlCache
 from .services.eligibility import EligibilityService
+from .services.recall import RecallService
 from .services.send_policy import SendPolicyService
 from .store import Store
 from .store.db import make_engine
@@ -62,6 +64,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     engine = engine or (store.engine if store else make_engine(settings.database_url))
     store = store or Store(engine, audit_subjects=settings.audit_subjects)
     store.prepare()
+    eligibility = EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s))
     app.extensions["recall_assistant"] = Runtime(
         settings=settings,
         engine=engine,
@@ -69,8 +72,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         authority=authority,
         token_validator=token_validator or TokenValidator(settings, authority),
         graph_tokens=graph_tokens or GraphTokens(settings, session),
-        eligibility=EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s)),
+        eligibility=eligibility,
         store=store,
+        recalls=RecallService(store, eligibility),
+        corrections=CorrectionService(store, eligibility, settings.templates_dir),
     )
     app.extensions["send_policy"] = SendPolicyService(
         send_policy, TtlCache(settings.directory_cache_ttl_s))
@@ -84,16 +89,20 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     from .api.addin import addin
     from .api.audit import audit
     from .api.config import config as pane_config
-    from .api.eligibility import eligibility
+    from .api.corrections import corrections
+    from .api.eligibility import eligibility as eligibility_api
     from .api.health import health
     from .api.me import me
     from .api.pages import pages
     from .api.policy import policy
+    from .api.recalls import recalls
 
     app.register_blueprint(health)
     app.register_blueprint(pages)
     app.register_blueprint(me)
-    app.register_blueprint(eligibility)
+    app.register_blueprint(eligibility_api)
+    app.register_blueprint(recalls)
+    app.register_blueprint(corrections)
     app.register_blueprint(audit)
     app.register_blueprint(addin)
     app.register_blueprint(policy)

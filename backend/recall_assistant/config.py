@@ -65,6 +65,7 @@ class Settings:
     client_cert_thumbprint: str | None = None
     # The on-send policy file (send_policy.py); None: the built-in policy.
     policy_file: str | None = None
+    templates_dir: Path | None = None
 
     @property
     def authority(self) -> str:
@@ -228,6 +229,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     ca_bundle = r.text("RA_CA_BUNDLE")
     if ca_bundle and not Path(ca_bundle).is_file():
         r.problems.append(f"RA_CA_BUNDLE={ca_bundle!r} is not a readable file.")
+    templates_raw = r.text("RA_TEMPLATES_DIR")
+    templates_dir = Path(templates_raw) if templates_raw else None
+    if templates_dir is not None and not templates_dir.is_dir():
+        r.problems.append(f"RA_TEMPLATES_DIR={templates_raw!r} is not a folder.")
     policy_file = r.text("RA_POLICY_FILE")
     if policy_file:  # read here too, so that check-config reports a bad file line by line
         try:
@@ -278,6 +283,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         client_cert_path=cert_path,
         client_cert_thumbprint=thumbprint,
         policy_file=policy_file,
+        templates_dir=templates_dir,
     )
     if r.problems:
         raise ConfigError(r.problems)

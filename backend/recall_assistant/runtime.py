@@ -12,7 +12,9 @@ from .auth.authority import Authority
 from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
+from .services.correction import CorrectionService
 from .services.eligibility import EligibilityService
+from .services.recall import RecallService
 from .store import Store
 
 
@@ -28,6 +30,8 @@ class Runtime:
     graph_tokens: GraphTokens
     eligibility: EligibilityService
     store: Store
+    recalls: RecallService
+    corrections: CorrectionService
 
 
 def runtime() -> Runtime:

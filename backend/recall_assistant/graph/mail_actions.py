@@ -41,9 +41,12 @@ def recall_message(client: GraphClient, message_id: str, *, user: str | None = N
 def _message_json(*, body: MessageBody | None = None,
                   to: Sequence[EmailAddress] | None = None,
                   cc: Sequence[EmailAddress] | None = None,
-                  bcc: Sequence[EmailAddress] | None = None) -> dict[str, Any]:
+                  bcc: Sequence[EmailAddress] | None = None,
+                  subject: str | None = None) -> dict[str, Any]:
     # Only the fields given are sent: an absent field keeps the draft's own value.
     message: dict[str, Any] = {}
+    if subject is not None:
+        message["subject"] = subject
     if body is not None:
         message["body"] = body.as_json()
     for name, addresses in (("toRecipients", to), ("ccRecipients", cc), ("bccRecipients", bcc)):
@@ -79,12 +82,14 @@ def update_draft(client: GraphClient, draft_id: str, *,
                  to: Sequence[EmailAddress] | None = None,
                  cc: Sequence[EmailAddress] | None = None,
                  bcc: Sequence[EmailAddress] | None = None,
-                 body: MessageBody | None = None, user: str | None = None) -> None:
-    """Set a draft's recipients and/or body (fields left as None are not touched)."""
+                 body: MessageBody | None = None, subject: str | None = None,
+                 user: str | None = None) -> None:
+    """Set a draft's recipients, subject and/or body (fields left as None are not touched)."""
     with client.stage("update_draft"):
         # Setting the same fields twice changes nothing more: safe to retry after a time-out.
         client.patch(f"{mailbox_root(user)}/messages/{path_segment(draft_id)}",
-                     _message_json(body=body, to=to, cc=cc, bcc=bcc), idempotent=True)
+                     _message_json(body=body, to=to, cc=cc, bcc=bcc, subject=subject),
+                     idempotent=True)
 
 
 def send_draft(client: GraphClient, draft_id: str, *, user: str | None = None) -> None:

@@ -1,0 +1,87 @@
+"""Corrections: templates, a preview, and the one-click send (a reply-all, exactly once)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, jsonify, request
+from marshmallow import Schema, fields, validate
+
+from ..recall.audience import AUDIENCES
+from ..runtime import runtime
+from ..services.correction import template_json
+from ..services.eligibility import ItemRef
+from ..services.once import before_action, checked_key, run_once
+from .context import current_caller, require_user
+from .recalls import eligibility_caller, graph_clients
+from .validation import json_body, load
+
+corrections = Blueprint("corrections", __name__, url_prefix="/api")
+
+
+class CorrectionRequest(Schema):
+    messageId = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    idType = fields.String(load_default="rest", validate=validate.OneOf(("rest", "ews")))
+    templateId = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    values = fields.Dict(data_key="fields", keys=fields.String(validate=validate.Length(max=64)),
+                         values=fields.Raw(), load_default=dict,
+                         validate=validate.Length(max=50))
+    audience = fields.String(load_default="unrecallable", validate=validate.OneOf(AUDIENCES))
+    recipients = fields.List(fields.String(validate=validate.Length(min=3, max=320)),
+                             load_default=list, validate=validate.Length(max=500))
+
+
+@corrections.get("/templates")
+@require_user
+def list_templates():
+    """The built-in and organisation templates, for the pane's picker."""
+    catalog = runtime().corrections.catalog()
+    response = jsonify(templates=[template_json(t) for t in catalog.templates])
+    response.headers["ETag"] = f'"{catalog.version}"'
+    return response
+
+
+def _draft(body):
+    rt = runtime()
+    graph, app_graph = graph_clients(rt)
+    draft, checked = rt.corrections.draft(
+        eligibility_caller(), ItemRef(body["messageId"], body["idType"]), body["templateId"],
+        body["values"], body["audience"], body["recipients"], graph, app_graph,
+        sender_name=current_caller().name or "")
+    return draft, checked, graph
+
+
+@corrections.post("/corrections/preview")
+@require_user
+def preview():
+    """What the correction will say, and to whom; nothing is sent."""
+    body = load(CorrectionRequest(), json_body())
+    draft, _, _ = _draft(body)
+    return jsonify(subject=draft.rendered.subject, html=draft.rendered.html_body,
+                   text=draft.rendered.text_body, recipients=draft.recipients_json())
+
+
+@corrections.post("/corrections")
+@require_user
+def send():
+    """Send the correction as a reply-all in the original conversation."""
+    key = checked_key(request.headers.get("Idempotency-Key"))
+    raw = json_body()
+    body = load(CorrectionRequest(), raw)
+    rt = runtime()
+    caller = current_caller()
+
+    def act(claim):
+        draft, checked, graph = before_action(lambda: _draft(body))
+        action = rt.corrections.send(caller, checked, draft, claim=claim, graph=graph,
+                                     template_id=body["templateId"], audience=body["audience"],
+                                     request_id=g.get("request_id"))
+        return 201, {"id": action.id, "status": "sent", "recipients": draft.recipients_json()}
+
+    status, answer = run_once(
+        rt.store, caller.oid, key, "POST /api/corrections", raw, act,
+        lambda action: (201 if action.state == "completed" else 202,
+                        {"id": action.id, "status": "sent" if action.state == "completed"
+                         else action.state,
+                         "recipients": (action.request or {}).get("recipients")}))
+    response = jsonify(answer)
+    response.status_code = status
+    return response

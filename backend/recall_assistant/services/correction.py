@@ -1,0 +1,207 @@
+"""Use case: send a short correction to exactly the right people, as a reply-all.
+
+The correction goes out in the original conversation (``createReplyAll``, then the chosen
+recipients and the template's subject set on the draft, then ``send``; FACTS.md, Graph).
+Recipients come from the pure audience rules (``recall/audience.py``), templates from
+``recall/templates.py``; a Bcc recipient of the original stays Bcc.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import BadRequest, NotFound, RecallAssistantError, Unprocessable
+from ..graph import mail as graph_mail
+from ..graph import mail_actions
+from ..graph.client import GraphClient
+from ..graph.errors import GraphError, GraphOutcomeUnknown
+from ..recall import audience as audiences
+from ..recall import templates
+from ..recall.model import EligibilityResult
+from ..store import ActionRecord, Store
+from .eligibility import Caller as EligibilityCaller
+from .eligibility import EligibilityService, ItemRef
+
+log = logging.getLogger(__name__)
+
+
+class TemplateNotFound(NotFound):
+    code = "template_not_found"
+    message = "There is no correction template with this id."
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A rendered correction and who it goes to: what the preview shows, what is sent."""
+
+    rendered: templates.RenderedCorrection
+    audience: audiences.CorrectionAudience
+
+    def recipients_json(self) -> dict[str, list[dict[str, str]]]:
+        return {field: [{"address": p.address, "name": p.name}
+                        for p in getattr(self.audience, field)]
+                for field in ("to", "cc", "bcc")}
+
+
+class CorrectionService:
+    """Previews and sends corrections for a caller's sent message."""
+
+    def __init__(self, store: Store, eligibility: EligibilityService,
+                 templates_dir: Path | None,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)):
+        self.store = store
+        self.eligibility = eligibility
+        self.templates_dir = templates_dir
+        self.clock = clock
+        self._logged_version = ""
+
+    # -- templates ------------------------------------------------------------------------
+    def catalog(self) -> templates.TemplateCatalog:
+        """Built-in and organisation templates; the folder is re-read when it changes."""
+        catalog = templates.load_templates(self.templates_dir)
+        if catalog.version != self._logged_version:
+            self._logged_version = catalog.version
+            for problem in catalog.problems:
+                log.warning("correction templates: %s", problem)
+        return catalog
+
+    def template(self, template_id: str) -> templates.CorrectionTemplate:
+        found = self.catalog().get(template_id)
+        if found is None:
+            raise TemplateNotFound()
+        return found
+
+    def check_fields(self, template_id: str, fields: dict[str, Any]) -> dict[str, str]:
+        """The template's field values, checked (400 ``template_fields`` says what is wrong)."""
+        try:
+            return templates.validate_fields(self.template(template_id), fields)
+        except templates.TemplateFieldError as exc:
+            raise BadRequest("Some fields of the correction are missing or not valid.",
+                             code="template_fields", details=exc.details()) from exc
+
+    # -- preview and send -----------------------------------------------------------------
+    def draft(self, caller: EligibilityCaller, item: ItemRef, template_id: str,
+              fields: dict[str, Any], audience: str, selected: list[str], graph: GraphClient,
+              app_graph: GraphClient | None, *,
+              sender_name: str = "") -> tuple[Draft, EligibilityResult]:
+        """Render the correction and choose its recipients; nothing is sent."""
+        values = self.check_fields(template_id, fields)
+        checked = self.eligibility.check(caller, item, graph, app_graph)
+        reached = self._reached(caller.user_id, checked)
+        return self._draft(checked, template_id, values, audience, selected, reached,
+                           caller.address, sender_name), checked
+
+    def send(self, actor: Any, checked: EligibilityResult, draft: Draft, *, claim: Any,
+             graph: GraphClient, template_id: str, audience: str,
+             request_id: str | None, parent_id: str | None = None) -> ActionRecord:
+        """Record the correction, then create, address and send the reply-all draft."""
+        message = checked.message
+        action = self.store.begin_action(
+            kind="correction", actor=actor, message_id=message.id,
+            internet_message_id=message.internet_message_id, claim=claim,
+            request_id=request_id, parent_id=parent_id, subject=message.subject,
+            request={"messageId": message.id, "templateId": template_id,
+                     "audience": audience, "recipients": draft.recipients_json()})
+        draft_id = None
+        try:
+            body = mail_actions.MessageBody(draft.rendered.html_body, "html")
+            draft_id = mail_actions.create_reply_all_draft(graph, message.id, body=body)
+            a = draft.audience
+            mail_actions.update_draft(
+                graph, draft_id, to=[_address(p) for p in a.to], cc=[_address(p) for p in a.cc],
+                bcc=[_address(p) for p in a.bcc], subject=draft.rendered.subject)
+            mail_actions.send_draft(graph, draft_id)
+        except GraphOutcomeUnknown as exc:
+            # The send may have gone out: never send again on our own.
+            self.store.mark_unknown(action.id, reason=exc.code, request_id=request_id)
+            raise
+        except GraphError as exc:
+            if draft_id:
+                _discard(graph, draft_id)
+            self.store.fail(action.id, error_code=exc.code, error_message=exc.message,
+                            request_id=request_id)
+            raise
+        return self.store.complete(action.id, request_id=request_id,
+                                   response={"recipients": len(draft.audience)})
+
+    def send_after_recall(self, actor: Any, checked: EligibilityResult, template_id: str,
+                          fields: dict[str, Any], *, graph: GraphClient, parent_id: str,
+                          request_id: str | None) -> ActionRecord:
+        """"Delete and replace": the correction to everyone, once the recall is accepted."""
+        values = self.check_fields(template_id, fields)
+        draft = self._draft(checked, template_id, values, "all", [], {}, actor.address or "",
+                            actor.name or "")
+        return self.send(actor, checked, draft, claim=None, graph=graph,
+                         template_id=template_id, audience="all", request_id=request_id,
+                         parent_id=parent_id)
+
+    # -- helpers --------------------------------------------------------------------------
+    def _draft(self, checked: EligibilityResult, template_id: str, values: dict[str, str],
+               audience: str, selected: list[str], reached: dict[str, bool],
+               sender: str, sender_name: str) -> Draft:
+        message = checked.message
+        original = [audiences.Addressee(r.address, r.name, r.field)
+                    for r in _original_recipients(checked)]
+        people = [audiences.Addressee(r.address, r.display_name or r.name, r.field)
+                  for r in checked.recipients if r.counted]
+        try:
+            chosen = audiences.choose_audience(original, audience,  # type: ignore[arg-type]
+                                               sender=sender or message.sender,
+                                               people=people, reached=reached,
+                                               selected=selected)
+        except audiences.AudienceError as exc:
+            raise Unprocessable(str(exc), code=exc.code,
+                                details={"addresses": list(exc.addresses)}) from exc
+        context = templates.CorrectionContext(original_subject=message.subject,
+                                              sender_name=sender_name,
+                                              sent_at=message.sent_at)
+        try:
+            rendered = templates.render(self.template(template_id), values, context)
+        except templates.TemplateRenderError as exc:
+            raise RecallAssistantError(
+                "This correction template is broken; tell your administrator.",
+                code="template_broken") from exc
+        return Draft(rendered, chosen)
+
+    def _reached(self, caller_oid: str, checked: EligibilityResult) -> dict[str, bool]:
+        """Per person: did recall take the message away? The latest recall's outcomes where
+        there is one, else the eligibility forecast (only a likely verdict counts)."""
+        reached = {r.address.lower(): r.verdict == "likely"
+                   for r in checked.recipients if r.counted}
+        recalls = [a for a in self.store.actions_for_message(
+            caller_oid, checked.message.internet_message_id) if a.kind == "recall"]
+        if recalls:
+            latest = max(recalls, key=lambda a: a.created_at)
+            outcomes = {o.address: o.status for o in self.store.outcomes(latest.id)}
+            reached = {address: outcomes.get(address) == "succeeded" for address in reached}
+        return reached
+
+
+def _original_recipients(checked: EligibilityResult):
+    # The message as sent: direct recipients and groups (not the members groups reached).
+    return [r for r in checked.recipients if r.via is None]
+
+
+def _address(person: audiences.Addressee) -> graph_mail.EmailAddress:
+    return graph_mail.EmailAddress(person.address, person.name)
+
+
+def _discard(graph: GraphClient, draft_id: str) -> None:
+    try:
+        mail_actions.delete_draft(graph, draft_id)
+    except GraphError as exc:  # the failure that matters is already being reported
+        log.warning("could not delete the unsent correction draft: %s", exc.code)
+
+
+def template_json(template: templates.CorrectionTemplate) -> dict[str, Any]:
+    return {"id": template.id, "title": template.title, "description": template.description,
+            "subject": template.subject, "origin": template.origin,
+            "fields": [{"name": f.name, "label": f.label, "required": f.required,
+                        "maxLength": f.max_length, "multiline": f.multiline}
+                       for f in template.fields]}
+
