@@ -41,12 +41,12 @@ $(NODE_STAMP): package.json package-lock.json
 lint: venv
 	$(BIN)/ruff check .
 
-## bench: performance figures, printed as JSON (one object per benchmark)
+## bench: performance and reliability figures, printed as JSON (one object per benchmark; every one runs, a failed one fails the target at the end)
 bench: venv
-	@for script in $$(ls benchmarks/*.py | grep -v __init__); do \
+	@status=0; for script in $$(ls benchmarks/*.py | grep -v __init__); do \
 	  module=$$(basename $$script .py); echo "# benchmarks.$$module" >&2; \
-	  $(BIN)/python -m benchmarks.$$module || exit 1; \
-	done
+	  $(BIN)/python -m benchmarks.$$module || status=1; \
+	done; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache build *.egg-info backend/*.egg-info node_modules

@@ -13,7 +13,7 @@ export RA_TESTS_REQUIRE_ALL=1
 status=0
 echo "== ruff"
 $BIN/ruff check . || status=1
-echo "== pytest (unit, integration, browser)"
+echo "== pytest (unit, integration, browser, reliability)"
 $BIN/python -m pytest -q -p no:cacheprovider tests || status=1
 if compgen -G "tests/node/*.test.mjs" >/dev/null; then
   echo "== node --test"

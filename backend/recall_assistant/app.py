@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import uuid
@@ -17,9 +18,12 @@ from .auth.authority import Authority
 from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
+from .cors import install_cors
 from .httpclient import new_session
 from .logs import configure_logging
+from .ratelimits import install_rate_limits
 from .runtime import Runtime
+from .security import install_security
 from .send_policy import load_send_policy
 from .services.correction import CorrectionService
 from .services.directory_cache import TtlCache
@@ -28,6 +32,7 @@ from .services.recall import RecallService
 from .services.send_policy import SendPolicyService
 from .store import Store
 from .store.db import make_engine
+from .telemetry import install_telemetry
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,7 @@ _HTTP_CODES = {
     404: errors.NotFound,
     405: errors.MethodNotAllowed,
     413: errors.PayloadTooLarge,
+    429: errors.TooManyRequests,
 }
 
 
@@ -53,7 +59,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
     The database schema is brought to head here (every instance may do it: it takes a lock).
     """
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     send_policy = load_send_policy(settings.policy_file)  # a bad file stops the start here
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
@@ -62,7 +68,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     # Nothing here touches the network: the authority and MSAL are asked on first use.
     authority = authority or Authority(settings, session)
     engine = engine or (store.engine if store else make_engine(settings.database_url))
-    store = store or Store(engine, audit_subjects=settings.audit_subjects)
+    store = store or Store(engine, audit_subjects=settings.audit_subjects,
+                           grace=dt.timedelta(seconds=settings.action_grace_s))
     store.prepare()
     eligibility = EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s))
     app.extensions["recall_assistant"] = Runtime(
@@ -82,6 +89,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
     app.before_request(_assign_request_id)
     app.after_request(_finish_response)
+    # Hooks run in this order: telemetry's clock first, then CORS preflights, then the body
+    # limit, before any view (the rate limits wrap the views themselves).
+    install_telemetry(app)
+    install_cors(app, settings)
+    install_security(app, settings)
     app.register_error_handler(errors.RecallAssistantError, _render_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
@@ -93,6 +105,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     from .api.eligibility import eligibility as eligibility_api
     from .api.health import health
     from .api.me import me
+    from .api.metrics import metrics_api
+    from .api.openapi import openapi
     from .api.pages import pages
     from .api.policy import policy
     from .api.recalls import recalls
@@ -107,6 +121,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_blueprint(addin)
     app.register_blueprint(policy)
     app.register_blueprint(pane_config)
+    app.register_blueprint(openapi)
+    app.register_blueprint(metrics_api)
+    install_rate_limits(app, settings, error_response)
     return app
 
 
@@ -116,11 +133,8 @@ def _assign_request_id() -> None:
 
 
 def _finish_response(response: Any) -> Any:
+    # The other headers every response gets are set in security.py.
     response.headers["X-Request-ID"] = g.get("request_id", "")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    if request.path.startswith("/api/"):
-        response.headers.setdefault("Cache-Control", "no-store")
     return response
 
 

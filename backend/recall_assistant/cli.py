@@ -16,6 +16,7 @@ from .devcerts import DevCertificates, ensure_dev_certificates
 from .errors import ConfigError
 
 EXIT_CONFIG = 2
+EXIT_CHECK_FAILED = 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,14 +41,27 @@ def _parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the backend with gunicorn (production)")
     _listen_options(serve)
-    serve.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    serve.add_argument("--workers", type=_positive, metavar="N",
+                       help="worker processes (default: RA_WORKERS, else 2)")
+    serve.add_argument("--threads", type=_positive, metavar="N",
+                       help="threads per worker (default: RA_THREADS, else 4)")
     serve.add_argument("--tls-cert", help="certificate file (default: the local dev certificate)")
     serve.add_argument("--tls-key", help="key file for --tls-cert")
     serve.add_argument("--no-tls", action="store_true",
-                       help="plain HTTP, for use behind a proxy that terminates TLS")
+                       help="plain HTTP, behind a proxy that terminates TLS (see RA_PROXY_COUNT)")
     serve.set_defaults(handler=_serve)
 
-    check = commands.add_parser("check-config", help="validate the settings and say what is wrong")
+    check = commands.add_parser(
+        "check-config", help="check the settings, Entra ID, Graph and the database, one line each")
+    token = check.add_mutually_exclusive_group()
+    token.add_argument("--test-token", metavar="TOKEN",
+                       help="an access token the task pane sent (visible in the process list: "
+                            "prefer --test-token-file)")
+    token.add_argument("--test-token-file", metavar="FILE",
+                       help="a file holding such a token ('-': standard input)")
+    check.add_argument("--mailbox", metavar="ADDRESS",
+                       help="with RA_DEEP_CHECK=1: the mailbox to read as the app (default: "
+                            "the test token's user)")
     check.set_defaults(handler=_check_config)
 
     manifest = commands.add_parser(
@@ -134,50 +148,92 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from gunicorn.app.base import BaseApplication
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number")
+    return value
 
-    from .app import create_app
-    from .config import default_data_dir
+
+def _serve(args: argparse.Namespace) -> int:
+    from .server import Listen, run
 
     settings = load_settings()
-    options: dict[str, Any] = {
-        "bind": f"{args.host}:{args.port}",
-        "workers": args.workers,
-        "threads": 4,
-        "worker_class": "gthread",
-        "accesslog": "-",
-    }
-    if not args.no_tls:
-        if args.tls_cert:
-            options.update(certfile=args.tls_cert, keyfile=args.tls_key)
-        else:
-            certs = ensure_dev_certificates(default_data_dir(os.environ) / "certs")
-            options.update(certfile=str(certs.cert), keyfile=str(certs.key))
-
-    class Server(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                self.cfg.set(key, value)
-
-        def load(self) -> Any:
-            return create_app(settings)
-
-    Server().run()
-    return 0
+    if args.no_tls and (args.tls_cert or args.tls_key):
+        raise ConfigError("--no-tls cannot be given with --tls-cert or --tls-key.")
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ConfigError("--tls-cert and --tls-key go together.")
+    certfile = keyfile = None
+    if args.tls_cert:
+        certfile, keyfile = args.tls_cert, args.tls_key
+    elif not args.no_tls:
+        certs = ensure_dev_certificates(settings.data_dir / "certs")
+        certfile, keyfile = str(certs.cert), str(certs.key)
+    listen = Listen(host=args.host, port=args.port,
+                    workers=args.workers or settings.workers,
+                    threads=args.threads or settings.threads,
+                    certfile=certfile, keyfile=keyfile)
+    return run(settings, listen)
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    from .checks import Checkup
+    from .httpclient import new_session
+
+    settings = load_settings()  # bad settings: one line each on stderr, exit status 2
+    token = _test_token(args)
     print(f"mode            {settings.mode}")
+    print(f"public URL      {settings.public_url}")
     print(f"tenant          {settings.tenant_id}")
     print(f"client id       {settings.client_id}")
     print(f"API audience    {settings.api_audience}")
     print(f"authority       {settings.authority}")
     print(f"Graph           {settings.graph_url}")
-    print(f"database        {settings.database_url.split('@')[-1]}")
-    print("settings: ok")
+    print(f"database        {_without_password(settings.database_url)}")
+    print(f"deep check      {'on' if settings.deep_check else 'off'}")
+    print()
+    print(f"{'settings':<22}ok")
+    checkup = Checkup(settings, new_session(settings), test_token=token, mailbox=args.mailbox)
+    for result in checkup.run():
+        print(result.line(), flush=True)
+    failed = sum(result.failed for result in checkup.results)
+    print()
+    if failed:
+        print(f"check-config: {failed} of {len(checkup.results) + 1} checks FAILED.")
+        return EXIT_CHECK_FAILED
+    print("check-config: no check failed.")
     return 0
+
+
+def _test_token(args: argparse.Namespace) -> str | None:
+    """The test token from --test-token or --test-token-file, without a "Bearer " prefix."""
+    from pathlib import Path
+
+    raw, source = args.test_token, args.test_token_file
+    if source:
+        try:
+            raw = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="ascii")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"--test-token-file {source}: cannot be read "
+                              f"({type(exc).__name__}).") from exc
+    if raw is None:
+        return None
+    import re
+
+    token = re.sub(r"^bearer(\s+|$)", "", raw.strip(), flags=re.IGNORECASE)
+    if not token:
+        raise ConfigError("The test token is empty.")
+    return token
+
+
+def _without_password(database_url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(database_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return database_url.split("@")[-1]
 
 
 def _manifest(args: argparse.Namespace) -> int:

@@ -14,11 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+from limits.storage import SCHEMES as LIMIT_STORAGE_SCHEMES
+
 from .errors import ConfigError
 from .send_policy import load_send_policy
 
 MODES = ("sandbox", "tenant")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("json", "text")
 
 # The sandbox tenant's application registration. These are not secrets: they only open the
 # local stand-in, which refuses to run in tenant mode.
@@ -57,8 +61,20 @@ class Settings:
     admin_role: str = "RecallAssistant.Admin"
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
+    # Per-user request limits (flask-limiter's syntax, e.g. "30/minute") and where their
+    # counters live: memory:// counts per process, redis://host:6379 across instances.
+    rate_limit_storage: str = field(default="memory://", repr=False)
+    rate_limit_mutating: str = "30/minute"
+    rate_limit_read: str = "120/minute"
+    # json: one object a line, for log collectors; text: for people at a terminal.
+    log_format: str = "json"
+    # When set, GET /metrics answers only to "Authorization: Bearer <metrics_token>".
+    metrics_token: str | None = field(default=None, repr=False)
     http_timeout_s: float = 10.0
     directory_cache_ttl_s: float = 300.0
+    # How long a recorded action may wait for its Graph call before it reads as "unknown" (a
+    # process that died in between never finishes it). Longer than any Graph call can take.
+    action_grace_s: float = 120.0
     # The App ID URI that Graph tokens are requested for (``<resource>/.default``).
     graph_resource: str = "https://graph.microsoft.com"
     client_cert_path: str | None = None
@@ -66,6 +82,14 @@ class Settings:
     # The on-send policy file (send_policy.py); None: the built-in policy.
     policy_file: str | None = None
     templates_dir: Path | None = None
+    # Where the task pane's files are; None: frontend/ beside backend/ in the source tree.
+    frontend_dir: Path | None = None
+    # `recall-assistant serve` (gunicorn): processes, threads each, and the proxies in front
+    # whose X-Forwarded-* headers are believed (0: none, so a client cannot forge them).
+    workers: int = 2
+    threads: int = 4
+    proxy_count: int = 0
+    graceful_timeout_s: int = 30
 
     @property
     def authority(self) -> str:
@@ -184,6 +208,31 @@ class _Reader:
             self.problems.append(f"{name}={raw!r} is not a SHA-1 thumbprint (40 hex digits).")
         return value or None
 
+    def rate_limit(self, name: str, default: str) -> str:
+        value = self.env.get(name, "").strip() or default
+        try:
+            parse_many(value)
+        except ValueError:
+            self.problems.append(f"{name}={value!r} is not a rate limit (e.g. 30/minute).")
+            return default
+        return value
+
+    def limit_storage(self, name: str, default: str) -> str:
+        value = self.env.get(name, "").strip() or default
+        scheme = value.split("://", 1)[0] if "://" in value else ""
+        if scheme.startswith("async+") or scheme not in LIMIT_STORAGE_SCHEMES:
+            # Only the scheme is echoed: the URI may hold a password.
+            self.problems.append(f"{name} has the scheme {scheme!r}: use memory:// or "
+                                 "redis://host:port (see the limits package's storage URIs).")
+            return default
+        return value
+
+    def secret(self, name: str, min_chars: int) -> str | None:
+        value = self.env.get(name, "").strip()
+        if value and len(value) < min_chars:
+            self.problems.append(f"{name} is too short: use at least {min_chars} characters.")
+        return value or None
+
     def csv(self, name: str) -> tuple[str, ...]:
         raw = self.env.get(name, "")
         return tuple(part.strip().lower() for part in raw.split(",") if part.strip())
@@ -233,6 +282,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     templates_dir = Path(templates_raw) if templates_raw else None
     if templates_dir is not None and not templates_dir.is_dir():
         r.problems.append(f"RA_TEMPLATES_DIR={templates_raw!r} is not a folder.")
+    frontend_raw = r.text("RA_FRONTEND_DIR")
+    frontend_dir = Path(frontend_raw) if frontend_raw else None
+    if frontend_dir is not None and not (frontend_dir / "taskpane.html").is_file():
+        r.problems.append(f"RA_FRONTEND_DIR={frontend_raw!r} is not a folder holding the task "
+                          "pane (taskpane.html).")
     policy_file = r.text("RA_POLICY_FILE")
     if policy_file:  # read here too, so that check-config reports a bad file line by line
         try:
@@ -277,13 +331,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         admin_role=r.text("RA_ADMIN_ROLE", "RecallAssistant.Admin") or "",
         log_level=r.choice("RA_LOG_LEVEL", LOG_LEVELS, "INFO"),
         max_body_bytes=int(r.number("RA_MAX_BODY_BYTES", 256 * 1024, int, 1024, 50 * 2**20)),
+        rate_limit_storage=r.limit_storage("RA_RATE_LIMIT_STORAGE", "memory://"),
+        rate_limit_mutating=r.rate_limit("RA_RATE_LIMIT_MUTATING", "30/minute"),
+        rate_limit_read=r.rate_limit("RA_RATE_LIMIT_READ", "120/minute"),
+        log_format=r.choice("RA_LOG_FORMAT", LOG_FORMATS, "json" if tenant else "text"),
+        metrics_token=r.secret("RA_METRICS_TOKEN", 16),
         http_timeout_s=float(r.number("RA_HTTP_TIMEOUT_S", 10.0, float, 0.5, 120)),
         directory_cache_ttl_s=float(r.number("RA_DIRECTORY_CACHE_TTL_S", 300.0, float, 0, 86_400)),
+        action_grace_s=float(r.number("RA_ACTION_GRACE_S", 120.0, float, 1, 86_400)),
         graph_resource=graph_resource,
         client_cert_path=cert_path,
         client_cert_thumbprint=thumbprint,
         policy_file=policy_file,
         templates_dir=templates_dir,
+        frontend_dir=frontend_dir,
+        workers=int(r.number("RA_WORKERS", 2, int, 1, 64)),
+        threads=int(r.number("RA_THREADS", 4, int, 1, 64)),
+        proxy_count=int(r.number("RA_PROXY_COUNT", 0, int, 0, 5)),
+        graceful_timeout_s=int(r.number("RA_GRACEFUL_TIMEOUT_S", 30, int, 1, 600)),
     )
     if r.problems:
         raise ConfigError(r.problems)

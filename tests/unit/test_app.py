@@ -110,7 +110,9 @@ def test_readyz_reports_an_unreachable_authority(client):
     assert response.headers["Retry-After"] == "5"
 
 
-def test_demo_page_says_the_pane_is_not_built_yet(client):
+def test_demo_page_shows_the_task_pane_in_a_frame(client):
     response = client.get("/demo")
     assert response.status_code == 200
-    assert "The task pane is not built yet." in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert '<iframe id="pane" title="Recall Assistant task pane"' in page
+    assert '<script type="module" src="/frontend/demo/demo.js">' in page

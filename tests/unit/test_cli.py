@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import subprocess
 import sys
 
 import pytest
 
-from recall_assistant.cli import EXIT_CONFIG, main
+from recall_assistant.cli import EXIT_CHECK_FAILED, EXIT_CONFIG, main
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +65,28 @@ def test_fixture_with_a_message_whose_owner_does_not_exist(tmp_path, capsys):
     ]
 
 
-def test_check_config_prints_a_summary(capsys):
-    assert main(["check-config"]) == 0
+def test_check_config_prints_its_settings_then_one_line_per_check(monkeypatch, capsys):
+    # Nothing listens on this port: the authority check fails, and the command says so.
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("RA_PUBLIC_URL", f"https://localhost:{port}")
+    assert main(["check-config"]) == EXIT_CHECK_FAILED
     out = capsys.readouterr().out
     assert "mode            sandbox" in out
-    assert out.rstrip().endswith("settings: ok")
+    assert re.search(r"^settings +ok$", out, re.M)
+    assert re.search(rf"^authority discovery +FAILED: cannot reach localhost:{port}: ", out, re.M)
+    assert re.search(r"^test token +skipped: give --test-token", out, re.M)
+    assert out.rstrip().endswith("checks FAILED.")
+
+
+def test_check_config_reads_the_test_token_from_a_file(tmp_path, capsys):
+    empty = tmp_path / "token.txt"
+    empty.write_text("Bearer   \n")
+    assert main(["check-config", "--test-token-file", str(empty)]) == EXIT_CONFIG
+    assert error_lines(capsys) == ["recall-assistant: The test token is empty."]
+    assert main(["check-config", "--test-token-file", str(tmp_path / "none")]) == EXIT_CONFIG
+    assert "cannot be read" in error_lines(capsys)[0]
 
 
 def test_the_console_script_exits_non_zero(tmp_path):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify, send_from_directory
 
 from ..runtime import runtime
-from .pages import FRONTEND_DIR
+from .pages import frontend_dir
 
 addin = Blueprint("addin", __name__)
 
@@ -25,13 +25,13 @@ ORIGIN_MARKER = "__RECALL_ASSISTANT_ORIGIN__"
 @addin.get("/commands.html")
 def commands_page():
     """The on-send runtime's page (Outlook on the web, new Outlook, Mac)."""
-    return send_from_directory(FRONTEND_DIR, "commands.html")
+    return send_from_directory(frontend_dir(), "commands.html")
 
 
 @addin.get(f"/{ON_SEND_SCRIPT}")
 def on_send_script():
     """The on-send handler, with our origin written in for classic Outlook's runtime."""
-    text = (FRONTEND_DIR / ON_SEND_SCRIPT).read_text(encoding="utf-8")
+    text = (frontend_dir() / ON_SEND_SCRIPT).read_text(encoding="utf-8")
     text = text.replace(ORIGIN_MARKER, runtime().settings.public_url, 1)
     response = Response(text, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
@@ -41,7 +41,7 @@ def on_send_script():
 @addin.get("/assets/<path:name>")
 def asset(name: str):
     """Icons named in the manifests."""
-    return send_from_directory(FRONTEND_DIR / "assets", name)
+    return send_from_directory(frontend_dir() / "assets", name)
 
 
 @addin.get("/.well-known/microsoft-officeaddins-allowed.json")

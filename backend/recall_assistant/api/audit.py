@@ -54,6 +54,30 @@ class AuditQuery(Schema):
             raise ValidationError("'to' must be later than 'from'.", "to")
 
 
+class AuditEventSchema(Schema):
+    """One audit event as ``event_json`` writes it (the CSV export has the same columns)."""
+
+    id = fields.Integer(required=True)
+    occurredAt = fields.String(required=True, metadata={"format": "date-time"})
+    event = fields.String(required=True, metadata={"example": "recall.requested"})
+    result = fields.String(required=True, metadata={"example": "recorded"})
+    actorOid = fields.String(required=True, allow_none=True)
+    actorTid = fields.String(required=True, allow_none=True)
+    actorAddress = fields.String(required=True, allow_none=True)
+    internetMessageId = fields.String(required=True, allow_none=True)
+    subject = fields.String(required=True, allow_none=True, metadata={
+        "description": "Only when the administrator turned RA_AUDIT_SUBJECTS on."})
+    actionId = fields.String(required=True, allow_none=True)
+    requestId = fields.String(required=True, allow_none=True)
+    details = fields.Raw(required=True, allow_none=True)
+
+
+class AuditPageResponse(Schema):
+    events = fields.List(fields.Nested(AuditEventSchema), required=True)
+    next = fields.String(required=True, allow_none=True,
+                         metadata={"description": "The next page's URL; null on the last page."})
+
+
 @audit.get("/audit")
 @require_admin
 def list_events():

@@ -8,12 +8,21 @@ authority that MSAL's nested app authentication asks for.
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from marshmallow import Schema, fields
 
 from ..runtime import runtime
 
 config = Blueprint("config", __name__, url_prefix="/api")
 
 API_SCOPE = "access_as_user"
+
+
+class PaneConfig(Schema):
+    """``GET /api/config``: what MSAL in the pane needs to ask for a token."""
+
+    clientId = fields.String(required=True)
+    apiScope = fields.String(required=True)
+    authority = fields.String(required=True)
 
 
 @config.get("/config")

@@ -11,7 +11,7 @@ from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action, checked_key, run_once
 from .context import current_caller, require_user
-from .recalls import eligibility_caller, graph_clients
+from .recalls import eligibility_caller, graph_clients, once_response
 from .validation import json_body, load
 
 corrections = Blueprint("corrections", __name__, url_prefix="/api")
@@ -27,6 +27,54 @@ class CorrectionRequest(Schema):
     audience = fields.String(load_default="unrecallable", validate=validate.OneOf(AUDIENCES))
     recipients = fields.List(fields.String(validate=validate.Length(min=3, max=320)),
                              load_default=list, validate=validate.Length(max=500))
+
+
+class TemplateFieldSchema(Schema):
+    name = fields.String(required=True)
+    label = fields.String(required=True)
+    required = fields.Boolean(required=True)
+    maxLength = fields.Integer(required=True)
+    multiline = fields.Boolean(required=True)
+
+
+class TemplateSchema(Schema):
+    id = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    subject = fields.String(required=True)
+    origin = fields.String(required=True, metadata={"example": "builtin"})
+    fields_ = fields.List(fields.Nested(TemplateFieldSchema), data_key="fields", required=True)
+
+
+class TemplatesResponse(Schema):
+    templates = fields.List(fields.Nested(TemplateSchema), required=True)
+
+
+class Addressee(Schema):
+    address = fields.String(required=True)
+    name = fields.String(required=True)
+
+
+class CorrectionRecipients(Schema):
+    to = fields.List(fields.Nested(Addressee), required=True)
+    cc = fields.List(fields.Nested(Addressee), required=True)
+    bcc = fields.List(fields.Nested(Addressee), required=True)
+
+
+class PreviewResponse(Schema):
+    subject = fields.String(required=True)
+    html = fields.String(required=True)
+    text = fields.String(required=True)
+    recipients = fields.Nested(CorrectionRecipients, required=True)
+
+
+class CorrectionSent(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(
+        ("sent", "recorded", "submitted", "failed", "unknown")), metadata={
+        "description": "sent (201); on a replay of a correction that did not finish, its state "
+                       "(202)."})
+    recipients = fields.Nested(CorrectionRecipients, required=True, allow_none=True)
 
 
 @corrections.get("/templates")
@@ -76,12 +124,9 @@ def send():
                                      request_id=g.get("request_id"))
         return 201, {"id": action.id, "status": "sent", "recipients": draft.recipients_json()}
 
-    status, answer = run_once(
+    return once_response(run_once(
         rt.store, caller.oid, key, "POST /api/corrections", raw, act,
         lambda action: (201 if action.state == "completed" else 202,
                         {"id": action.id, "status": "sent" if action.state == "completed"
                          else action.state,
-                         "recipients": (action.request or {}).get("recipients")}))
-    response = jsonify(answer)
-    response.status_code = status
-    return response
+                         "recipients": (action.request or {}).get("recipients")})))

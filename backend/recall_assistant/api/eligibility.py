@@ -24,50 +24,66 @@ class EligibilityRequest(Schema):
 class ReasonSchema(Schema):
     code = fields.String(required=True)
     text = fields.String(required=True)
-    params = fields.Method("_params")
+    params = fields.Method("_params", metadata={
+        "type": "object", "additionalProperties": {"type": "string"}})
 
     def _params(self, reason) -> dict[str, str]:
         return dict(reason.params)
 
 
+# The validators below only describe the values (in the OpenAPI document): dump ignores them.
+KINDS = ("internal_user", "internal_group", "shared_mailbox", "external", "unresolved")
+VERDICTS = ("likely", "unlikely", "impossible", "unknown")
+SUGGESTIONS = ("recall", "correction", "contact", "none")
+SUMMARY_VERDICTS = ("recallable", "partly_recallable", "not_recallable", "unknown")
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+
+
 class RecipientSchema(Schema):
-    address = fields.String()
-    name = fields.String()
-    field = fields.String(validate=validate.OneOf(("to", "cc", "bcc")))
-    kind = fields.String()
-    verdict = fields.String()
-    reasons = fields.List(fields.Nested(ReasonSchema))
-    suggestion = fields.String()
-    via = fields.String(allow_none=True)
-    viaPath = fields.List(fields.String(), attribute="via_path")
-    counted = fields.Boolean()
+    address = fields.String(required=True)
+    name = fields.String(required=True)
+    field = fields.String(required=True, validate=validate.OneOf(("to", "cc", "bcc")))
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    verdict = fields.String(required=True, validate=validate.OneOf(VERDICTS))
+    reasons = fields.List(fields.Nested(ReasonSchema), required=True)
+    suggestion = fields.String(required=True, validate=validate.OneOf(SUGGESTIONS))
+    via = fields.String(required=True, allow_none=True)
+    viaPath = fields.List(fields.String(), attribute="via_path", required=True)
+    counted = fields.Boolean(required=True)
     # What the contact fallback needs: the directory's name and phone (None when unknown).
     contact = fields.Function(lambda r: {"displayName": r.display_name,
-                                         "businessPhone": r.business_phone})
+                                         "businessPhone": r.business_phone},
+                              required=True, metadata={
+                                  "type": "object", "required": ["displayName", "businessPhone"],
+                                  "properties": {"displayName": _NULLABLE_TEXT,
+                                                 "businessPhone": _NULLABLE_TEXT},
+                                  "additionalProperties": False})
 
 
 class SummarySchema(Schema):
-    verdict = fields.String()
-    recallable = fields.Integer()
-    total = fields.Integer()
-    headline = fields.String()
-    unchecked = fields.Integer()
-    notes = fields.List(fields.Nested(ReasonSchema))
+    verdict = fields.String(required=True, validate=validate.OneOf(SUMMARY_VERDICTS))
+    recallable = fields.Integer(required=True)
+    total = fields.Integer(required=True)
+    headline = fields.String(required=True)
+    unchecked = fields.Integer(required=True)
+    notes = fields.List(fields.Nested(ReasonSchema), required=True)
 
 
 class MessageSchema(Schema):
-    id = fields.String()
-    subject = fields.String()
+    id = fields.String(required=True)
+    subject = fields.String(required=True)
     sentDateTime = fields.Function(
-        lambda m: m.sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
-    internetMessageId = fields.String(attribute="internet_message_id")
+        lambda m: m.sent_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        required=True, metadata={"type": "string", "format": "date-time"})
+    internetMessageId = fields.String(attribute="internet_message_id", required=True)
 
 
 class EligibilityResponse(Schema):
-    message = fields.Nested(MessageSchema)
-    summary = fields.Nested(SummarySchema)
-    recipients = fields.List(fields.Nested(RecipientSchema))
-    checkedWith = fields.String(attribute="checked_with")
+    message = fields.Nested(MessageSchema, required=True)
+    summary = fields.Nested(SummarySchema, required=True)
+    recipients = fields.List(fields.Nested(RecipientSchema), required=True)
+    checkedWith = fields.String(attribute="checked_with", required=True,
+                                validate=validate.OneOf(("delegated", "deep")))
 
 
 def eligibility_json(result) -> dict:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, jsonify
+from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import RecallAssistantError
@@ -13,6 +14,16 @@ from ..store.db import ping
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
+
+
+class Liveness(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ok",)))
+
+
+class Readiness(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("ready", "not_ready")))
+    # "ok", or "failed: <why>", for each of database and authority.
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 @health.get("/healthz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, g, jsonify
+from marshmallow import Schema, fields
 
 from ..graph.client import GraphClient
 from ..graph.directory import signed_in_user
@@ -10,6 +11,25 @@ from ..runtime import runtime
 from .context import current_caller, require_user
 
 me = Blueprint("me", __name__, url_prefix="/api")
+
+
+class MeResponse(Schema):
+    """``GET /api/me``: the caller as the token says (the OpenAPI document's description)."""
+
+    oid = fields.String(required=True)
+    tid = fields.String(required=True)
+    address = fields.String(required=True, allow_none=True)
+    name = fields.String(required=True, allow_none=True)
+    isAdmin = fields.Boolean(required=True)
+
+
+class ProfileResponse(Schema):
+    """``GET /api/me/profile``: the caller's directory entry (Graph ``/me``)."""
+
+    id = fields.String(required=True)
+    displayName = fields.String(required=True, allow_none=True)
+    mail = fields.String(required=True, allow_none=True)
+    businessPhones = fields.List(fields.String(), required=True)
 
 
 @me.get("/me")

@@ -4,16 +4,38 @@ internal domains, recipient limit, hold)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify
+from marshmallow import Schema, fields, validate
 
 from ..graph.client import GraphClient
 from ..runtime import runtime
-from ..send_policy import policy_document
+from ..send_policy import CHECKS, HOLD_FOR, policy_document
 from ..services.send_policy import SendPolicyService
 from .context import current_caller, require_user
 
 policy = Blueprint("policy", __name__, url_prefix="/api")
 
 EXTENSION = "send_policy"
+
+
+class PolicyPattern(Schema):
+    name = fields.String(required=True)
+    pattern = fields.String(required=True, metadata={
+        "description": "A regular expression in the syntax JavaScript and Python share."})
+    check = fields.String(required=True, validate=validate.OneOf(CHECKS))
+    ignoreCase = fields.Boolean(required=True)
+
+
+class PolicyResponse(Schema):
+    """``GET /api/policy``: what the on-send check applies (``policy_document`` writes it)."""
+
+    keywords = fields.List(fields.String(), required=True)
+    patterns = fields.List(fields.Nested(PolicyPattern), required=True)
+    attachmentWords = fields.List(fields.String(), required=True)
+    internalDomains = fields.List(fields.String(), required=True)
+    warnExternal = fields.Boolean(required=True)
+    maxRecipients = fields.Integer(required=True, metadata={"description": "0: no limit"})
+    holdMinutes = fields.Integer(required=True, metadata={"description": "0: no hold"})
+    holdFor = fields.String(required=True, validate=validate.OneOf(HOLD_FOR))
 
 
 def send_policy_service() -> SendPolicyService:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify, request
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
+from ..errors import RecallAssistantError
 from ..graph.client import GraphClient
 from ..runtime import Runtime, runtime
 from ..services.eligibility import Caller, ItemRef
-from ..services.once import before_action, checked_key, run_once
+from ..services.once import Outcome, before_action, checked_key, run_once
 from ..services.recall import action_summary
 from .context import current_caller, require_user
 from .validation import json_body, load
@@ -34,6 +37,79 @@ class RecallQuery(Schema):
     idType = fields.String(load_default="rest", validate=validate.OneOf(("rest", "ews")))
 
 
+# The answers, for the OpenAPI document (the service writes the JSON; the reliability suite
+# checks every answer against the document).
+ACTION_STATES = ("recorded", "submitted", "completed", "failed", "unknown")
+
+
+class ActionError(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True, allow_none=True)
+
+
+class ActionRef(Schema):
+    id = fields.String(required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES))
+    error = fields.Nested(ActionError, metadata={
+        "description": "Why the correction after the recall failed, or is unknown."})
+
+
+class RecallAccepted(Schema):
+    """``202``: the recall is recorded and was handed to Exchange (or its state, on a replay)."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES))
+    messageId = fields.String(required=True)
+    correction = fields.Nested(ActionRef, metadata={
+        "description": "With replaceWith: the correction sent after the recall."})
+
+
+class OutcomeReason(Schema):
+    code = fields.String(required=True, allow_none=True)
+    text = fields.String(required=True, allow_none=True)
+
+
+class RecipientOutcomeSchema(Schema):
+    address = fields.String(required=True)
+    name = fields.String(required=True)
+    status = fields.String(required=True,
+                           validate=validate.OneOf(("pending", "succeeded", "failed")))
+    reason = fields.Nested(OutcomeReason, required=True, allow_none=True)
+    source = fields.String(required=True, allow_none=True,
+                           validate=validate.OneOf(("report", "deep_check", "eligibility")))
+
+
+class OutcomeCounts(Schema):
+    succeeded = fields.Integer(required=True)
+    failed = fields.Integer(required=True)
+    pending = fields.Integer(required=True)
+
+
+class RecallStatus(Schema):
+    """A recall as it stands: what ``RecallService.status`` answers."""
+
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES), metadata={
+        "description": "unknown: the process stopped between recording the recall and hearing "
+                       "back from Microsoft 365; check the recall report. Never repeated."})
+    messageId = fields.String(required=True)
+    internetMessageId = fields.String(required=True, allow_none=True)
+    requestedAt = fields.String(required=True, metadata={"format": "date-time"})
+    lastCheckedAt = fields.String(required=True, metadata={"format": "date-time"})
+    reportReceived = fields.Boolean(required=True)
+    settled = fields.Boolean(required=True, metadata={
+        "description": "No recipient is pending any more: the pane stops polling."})
+    summary = fields.Nested(OutcomeCounts, required=True)
+    recipients = fields.List(fields.Nested(RecipientOutcomeSchema), required=True)
+    error = fields.Nested(ActionError, required=True, allow_none=True)
+    statusMessage = fields.String(required=True, allow_none=True)
+
+
+class RecallList(Schema):
+    recalls = fields.List(fields.Nested(RecallStatus), required=True,
+                          metadata={"description": "Newest first, at most five."})
+
+
 def graph_clients(rt: Runtime) -> tuple[GraphClient, GraphClient | None]:
     """The caller's Graph client, and the app's when the deep check is on."""
     graph = GraphClient.from_settings(rt.http, rt.settings, g.graph_token)
@@ -45,6 +121,20 @@ def graph_clients(rt: Runtime) -> tuple[GraphClient, GraphClient | None]:
 def eligibility_caller() -> Caller:
     caller = current_caller()
     return Caller(tenant_id=caller.tid, user_id=caller.oid, address=caller.address or "")
+
+
+def once_response(outcome: Outcome) -> Response:
+    """The answer to a mutating request; a replay says so (``Idempotent-Replayed: true``) so
+    that a client retrying after a lost answer knows this is the first request's outcome."""
+    body = outcome.body
+    if isinstance(body.get("error"), dict):
+        # A stored error is replayed with this request's id, as every error carries one.
+        body = {**body, "error": {**body["error"], "requestId": g.get("request_id")}}
+    response = jsonify(body)
+    response.status_code = outcome.status
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
 
 
 @recalls.post("/recalls")
@@ -71,17 +161,30 @@ def request_recall():
                                    replace_with=replace["templateId"] if replace else None)
         answer = action_summary(action)
         if replace is not None:
-            correction = rt.corrections.send_after_recall(
-                caller, checked, replace["templateId"], replace["values"], graph=graph,
-                parent_id=action.id, request_id=g.get("request_id"))
-            answer["correction"] = {"id": correction.id, "status": correction.state}
+            answer["correction"] = _correction_after(rt, caller, checked, replace, graph,
+                                                     action)
         return 202, answer
 
-    status, answer = run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
-                              lambda action: (202, action_summary(action)))
-    response = jsonify(answer)
-    response.status_code = status
-    return response
+    return once_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
+                                  lambda action: (202, action_summary(action))))
+
+
+def _correction_after(rt: Runtime, caller: Any, checked: Any, replace: dict[str, Any],
+                      graph: GraphClient, recall: Any) -> dict[str, Any]:
+    """Send the correction of "delete and replace"; its failure is reported beside the
+    recall, which went through (an error here must not read as the recall's outcome)."""
+    try:
+        correction = rt.corrections.send_after_recall(
+            caller, checked, replace["templateId"], replace["values"], graph=graph,
+            parent_id=recall.id, request_id=g.get("request_id"))
+    except RecallAssistantError as error:
+        recorded = [a for a in rt.store.actions_for_message(caller.oid,
+                                                            recall.internet_message_id or "")
+                    if a.kind == "correction" and a.parent_id == recall.id]
+        return {"id": recorded[-1].id if recorded else None,
+                "status": recorded[-1].state if recorded else "failed",
+                "error": {"code": error.code, "message": error.message}}
+    return {"id": correction.id, "status": correction.state}
 
 
 @recalls.get("/recalls/<action_id>")

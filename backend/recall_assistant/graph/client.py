@@ -29,8 +29,15 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from .. import metrics
 from ..config import Settings
-from .errors import GraphError, GraphUnavailable, error_from_response, no_answer
+from .errors import (
+    GraphError,
+    GraphOutcomeUnknown,
+    GraphUnavailable,
+    error_from_response,
+    no_answer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -272,6 +279,11 @@ class GraphClient:
         if 200 <= status < 300:
             return _answer(response), 0.0
         error = error_from_response(status, _json_or_none(response), response.headers)
+        if status in RETRY_IF_IDEMPOTENT and not idempotent:
+            # The gateway gave up, but the work behind it may be done: as for a read time-out.
+            error = GraphOutcomeUnknown(graph_status=status, graph_code=error.graph_code,
+                                        graph_message=error.graph_message,
+                                        request_id=error.request_id)
         if status == 429:
             self._count(throttled=1)
         if not (status in NOT_PROCESSED or (status in RETRY_IF_IDEMPOTENT and idempotent)):
@@ -356,6 +368,8 @@ class GraphClient:
             self.stats.batches += batches
             self.stats.batched_requests += batched_requests
             self.stats.http_seconds += seconds
+        metrics.count_graph(calls=calls, retries=retries, throttled=throttled, batches=batches,
+                            seconds=seconds)
 
 
 def _never_sent(exc: requests.RequestException) -> bool:

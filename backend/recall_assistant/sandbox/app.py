@@ -47,9 +47,11 @@ def create_sandbox_app(tenant: TenantFixture, settings: Settings, options: Sandb
     issuer = TokenIssuer(f"{settings.authority_host}/{tenant.id}/v2.0", tenant.id, clock)
     app.extensions["sandbox"] = Sandbox(tenant, settings, options, issuer, clock)
 
+    from .demo import demo
     from .graph import graph
     from .identity import identity
 
     app.register_blueprint(identity)
     app.register_blueprint(graph, url_prefix="/graph")
+    app.register_blueprint(demo)
     return app

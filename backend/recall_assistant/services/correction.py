@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import metrics
 from ..errors import BadRequest, NotFound, RecallAssistantError, Unprocessable
 from ..graph import mail as graph_mail
 from ..graph import mail_actions
@@ -119,13 +120,16 @@ class CorrectionService:
         except GraphOutcomeUnknown as exc:
             # The send may have gone out: never send again on our own.
             self.store.mark_unknown(action.id, reason=exc.code, request_id=request_id)
+            metrics.CORRECTIONS.labels("unknown").inc()
             raise
         except GraphError as exc:
             if draft_id:
                 _discard(graph, draft_id)
             self.store.fail(action.id, error_code=exc.code, error_message=exc.message,
                             request_id=request_id)
+            metrics.CORRECTIONS.labels("failed").inc()
             raise
+        metrics.CORRECTIONS.labels("sent").inc()
         return self.store.complete(action.id, request_id=request_id,
                                    response={"recipients": len(draft.audience)})
 

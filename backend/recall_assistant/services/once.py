@@ -10,16 +10,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import BadRequest, Conflict, RecallAssistantError
 from ..store import Store, request_hash
 from ..store.records import Claim
 
-_KEY = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
+# What an Idempotency-Key may look like (also in the OpenAPI document).
+KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
+_KEY = re.compile(KEY_PATTERN)
 
 # (status, JSON body) of an answer that may be replayed.
 Answer = tuple[int, dict[str, Any]]
+
+
+class Outcome(NamedTuple):
+    """What a mutating request answers, and whether it is the replay of an earlier answer."""
+
+    status: int
+    body: dict[str, Any]
+    replayed: bool = False
 
 
 class IdempotencyKeyRequired(BadRequest):
@@ -36,7 +46,7 @@ def checked_key(raw: str | None) -> str:
 
 
 def run_once(store: Store, caller_oid: str, key: str, route: str, body: Any,
-             act: Callable[[Claim], Answer], replay_action: Callable[[Any], Answer]) -> Answer:
+             act: Callable[[Claim], Answer], replay_action: Callable[[Any], Answer]) -> Outcome:
     """Run ``act`` the first time this caller sends ``key`` with this body; replay otherwise.
 
     ``act`` records its action (``store.begin_action(claim=...)``) before calling Graph. If it
@@ -49,9 +59,9 @@ def run_once(store: Store, caller_oid: str, key: str, route: str, body: Any,
                        "new key for a new request.", code="idempotency_conflict")
     if claim.outcome == "replay":
         if claim.response is not None:
-            return claim.response.status, claim.response.body
+            return Outcome(claim.response.status, claim.response.body, replayed=True)
         if claim.action is not None:
-            return replay_action(claim.action)
+            return Outcome(*replay_action(claim.action), replayed=True)
         raise Conflict("The first request with this Idempotency-Key is still being handled. "
                        "Try again in a moment.", code="request_in_progress",
                        headers={"Retry-After": "2"})
@@ -64,7 +74,7 @@ def run_once(store: Store, caller_oid: str, key: str, route: str, body: Any,
         store.save_response(claim, error.status, _error_body(error))
         raise
     store.save_response(claim, *answer)
-    return answer
+    return Outcome(*answer)
 
 
 class _BeforeAction(Exception):

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import metrics
 from ..errors import RecallAssistantError
 from ..graph import mail as graph_mail
 from ..graph import mail_actions
@@ -23,6 +24,7 @@ from ..graph.errors import GraphError, GraphNotFound, GraphOutcomeUnknown
 from ..recall import report as reports
 from ..recall.model import EligibilityResult
 from ..store import ActionNotFound, ActionRecord, RecipientOutcome, Store
+from ..store.records import InvalidTransition
 from .eligibility import Caller as EligibilityCaller
 from .eligibility import EligibilityService, ItemRef
 
@@ -104,14 +106,17 @@ class RecallService:
         except GraphOutcomeUnknown as exc:
             # No answer: Exchange may or may not have taken it. Never ask twice on our own.
             self.store.mark_unknown(action.id, reason=exc.code, request_id=request_id)
+            metrics.RECALLS.labels("unknown").inc()
             raise
         except GraphError as exc:
             self.store.fail(action.id, error_code=exc.code, error_message=exc.message,
                             request_id=request_id)
+            metrics.RECALLS.labels("failed").inc()
             raise
         self.store.record_outcomes(action.id, [
             RecipientOutcome(p.address, "failed", "eligibility", p.reason_code)
             for p in people_of(checked) if p.verdict == "impossible"])
+        metrics.RECALLS.labels("submitted").inc()
         return self.store.mark_submitted(action.id, request_id=request_id)
 
     # -- following it ---------------------------------------------------------------------
@@ -124,16 +129,29 @@ class RecallService:
         people = [Person.from_json(p) for p in (action.request or {}).get("people", [])]
         now = self.clock()
         report_found = False
+        stored = {o.address: o for o in self.store.outcomes(action.id)}
         if action.state in ("submitted", "completed", "unknown"):
             found = self._read_reports(action, graph, people)
             report_found = found is not None
-            outcomes = self._outcomes(action, people, found, app_graph)
-            self.store.record_outcomes(action.id, outcomes.values())
-        stored = {o.address: o for o in self.store.outcomes(action.id)}
+            outcomes = self._outcomes(action, people, found, app_graph, stored)
+            # The pane polls: write only what changed, not every outcome on every poll.
+            changed = [o for address, o in outcomes.items()
+                       if _changed(stored.get(address), o)]
+            if changed:
+                self.store.record_outcomes(action.id, changed)
+                stored = {o.address: o for o in self.store.outcomes(action.id)}
         body = self._json(action, people, stored, now, report_found)
         if body["settled"] and action.state == "submitted":
-            action = self.store.complete(action.id, request_id=request_id,
-                                         details=body["summary"])
+            try:
+                action = self.store.complete(action.id, request_id=request_id,
+                                             details=body["summary"])
+            except InvalidTransition:
+                # Another read of the same recall settled it first (the pane polls): fine.
+                action = self.store.get_action(action.id) or action
+            else:
+                for outcome, count in body["summary"].items():  # once: settled just now
+                    if count:
+                        metrics.RECALL_OUTCOMES.labels(outcome).inc(count)
             body["status"] = action.state
         return body
 
@@ -164,9 +182,9 @@ class RecallService:
 
     def _outcomes(self, action: ActionRecord, people: list[Person],
                   report: reports.RecallReport | None,
-                  app_graph: GraphClient | None) -> dict[str, RecipientOutcome]:
-        outcomes: dict[str, RecipientOutcome] = {
-            o.address: o for o in self.store.outcomes(action.id)}
+                  app_graph: GraphClient | None,
+                  stored: dict[str, RecipientOutcome]) -> dict[str, RecipientOutcome]:
+        outcomes: dict[str, RecipientOutcome] = dict(stored)
 
         def offer(candidate: RecipientOutcome) -> None:
             current = outcomes.get(candidate.address)
@@ -234,6 +252,11 @@ _OUTCOME_TEXTS = {
     "report_succeeded": "The recall report says the message was removed.",
     "report_pending": "The recall report says recall is still being tried.",
 }
+
+
+def _changed(before: RecipientOutcome | None, after: RecipientOutcome) -> bool:
+    return before is None or (before.status, before.source, before.reason_code) != (
+        after.status, after.source, after.reason_code)
 
 
 def _reason_code(entry: reports.RecipientOutcome) -> str:

@@ -1,0 +1,98 @@
+"""Per-user request limits on the routes that act or cost Graph calls (flask-limiter).
+
+Each limited route counts requests per signed-in user (tenant id and object id from the
+validated token); a request without a valid token counts against its remote address. A
+request over the limit gets 429 ``rate_limited`` with ``Retry-After``, before the view runs.
+The counters live where ``RA_RATE_LIMIT_STORAGE`` says: in memory (one process), or in Redis
+so that several instances share them; if Redis stops answering, each process counts alone
+until it is back rather than refusing everyone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, g, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits.errors import ConfigurationError
+
+from .config import Settings
+from .errors import ConfigError, RecallAssistantError, TooManyRequests
+from .runtime import runtime
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "rate_limits"
+# (method, route, which setting): acting on mail is held tighter than reading it.
+LIMITED_ROUTES = (
+    ("POST", "/api/recalls", "mutating"),
+    ("POST", "/api/corrections", "mutating"),
+    ("POST", "/api/eligibility", "read"),
+    ("POST", "/api/corrections/preview", "read"),
+)
+
+
+def caller_key() -> str:
+    """Whose counter a request goes to: the user's when the token is valid, else the address."""
+    key = g.get("_rate_limit_key")
+    if key is None:
+        caller = g.get("caller")
+        header = request.headers.get("Authorization")
+        if caller is None and header:
+            # The limit is checked before the view's own token check; validate here too
+            # (a signature check, no network once the authority's keys are known), so that
+            # a forged token cannot spend someone else's allowance.
+            try:
+                caller = runtime().token_validator.caller_from_header(header)
+            except RecallAssistantError:
+                caller = None
+        key = (f"user:{caller.tid}:{caller.oid}" if caller is not None
+               else f"ip:{request.remote_addr or 'unknown'}")
+        g._rate_limit_key = key
+    return key
+
+
+def install_rate_limits(app: Flask, settings: Settings,
+                        render: Callable[[RecallAssistantError], Any]) -> Limiter:
+    """Limit the routes of ``LIMITED_ROUTES`` (call after the blueprints are registered)."""
+    limiter = Limiter(
+        caller_key,
+        storage_uri=settings.rate_limit_storage,
+        strategy="sliding-window-counter",  # no burst of twice the limit at a window's edge
+        key_prefix="recall-assistant",
+        in_memory_fallback_enabled=True,
+        swallow_errors=True,
+        headers_enabled=False,  # Retry-After goes on the 429 only (below)
+    )
+    try:
+        limiter.init_app(app)
+    except ConfigurationError as exc:
+        scheme = settings.rate_limit_storage.split("://", 1)[0]
+        raise ConfigError(f"RA_RATE_LIMIT_STORAGE ({scheme}://): {exc} Install the extra: "
+                          "pip install 'recall-assistant[redis]'.") from exc
+    values = {"mutating": settings.rate_limit_mutating, "read": settings.rate_limit_read}
+    for method, path, kind in LIMITED_ROUTES:
+        endpoint = _endpoint(app, method, path)
+        app.view_functions[endpoint] = limiter.limit(values[kind])(app.view_functions[endpoint])
+
+    @app.errorhandler(RateLimitExceeded)
+    def too_many_requests(exc: RateLimitExceeded) -> Any:
+        current = limiter.current_limit
+        wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
+        log.info("rate limited on %s (%s); retry in %d s", request.endpoint, exc.description,
+                 wait)
+        return render(TooManyRequests(details={"retryAfterSeconds": wait},
+                                      headers={"Retry-After": str(wait)}))
+
+    app.extensions[EXTENSION] = limiter
+    return limiter
+
+
+def _endpoint(app: Flask, method: str, path: str) -> str:
+    for rule in app.url_map.iter_rules():
+        if rule.rule == path and method in (rule.methods or ()):
+            return rule.endpoint
+    raise LookupError(f"no route {method} {path} to rate-limit: was it renamed?")

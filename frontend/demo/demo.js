@@ -1,0 +1,120 @@
+/**
+ * The demo page: choose a signed-in user and one of their messages, and see the task pane in a
+ * 320 px frame as Outlook shows it. `/demo?user=<address>&message=<id>[&lang=de-DE]` opens
+ * straight on that message. Notifications the pane puts on the message appear above it.
+ */
+
+const userSelect = document.getElementById("user");
+const messageSelect = document.getElementById("message");
+const langSelect = document.getElementById("lang");
+const frame = document.getElementById("pane");
+const status = document.getElementById("picker-status");
+const FOLDERS = { sentitems: "Sent Items", inbox: "Inbox", drafts: "Drafts",
+                  deleteditems: "Deleted Items", archive: "Archive" };
+
+let users = [];
+
+function text(id, value) {
+  document.getElementById(id).textContent = value;
+}
+
+function option(value, label) {
+  const element = document.createElement("option");
+  element.value = value;
+  element.textContent = label;
+  return element;
+}
+
+function currentUser() {
+  return users.find((u) => u.mail === userSelect.value) || users[0];
+}
+
+function fillMessages(wanted) {
+  const user = currentUser();
+  messageSelect.replaceChildren(...user.messages.map((m) =>
+    option(m.id, `${m.subject} (${FOLDERS[m.folder] || m.folder})`)));
+  const first = user.messages.find((m) => m.folder === "sentitems") || user.messages[0];
+  messageSelect.value = user.messages.some((m) => m.id === wanted) ? wanted : first?.id || "";
+}
+
+function showMessage(user, message) {
+  text("folder", message ? FOLDERS[message.folder] || message.folder : "");
+  text("subject", message ? message.subject : "No message open");
+  text("from", message ? `${user.displayName} <${user.mail}>` : "");
+  text("to", message ? message.to.join("; ") : "");
+  document.getElementById("notifications").replaceChildren();
+}
+
+function open() {
+  const user = currentUser();
+  const message = user.messages.find((m) => m.id === messageSelect.value);
+  const query = new URLSearchParams({ user: user.mail, lang: langSelect.value });
+  if (message) {
+    query.set("item", message.id);
+  }
+  const page = new URLSearchParams({ user: user.mail, message: message ? message.id : "",
+                                     lang: langSelect.value });
+  window.history.replaceState(null, "", `/demo?${page}`);
+  showMessage(user, message);
+  frame.src = `/taskpane.html?${query}`;
+  status.textContent = message ? `Opened “${message.subject}” as ${user.displayName}.` : "";
+}
+
+function showNotifications(list) {
+  const slot = document.getElementById("notifications");
+  slot.replaceChildren(...list.map((n) => {
+    const bar = document.createElement("div");
+    bar.className = "notification";
+    bar.dataset.key = n.key;
+    const img = document.createElement("img");
+    img.src = "/assets/icon-16.png";
+    img.alt = "";
+    img.width = 16;
+    img.height = 16;
+    const message = document.createElement("span");
+    message.textContent = n.message;
+    bar.append(img, message);
+    return bar;
+  }));
+}
+
+window.addEventListener("message", (event) => {
+  if (event.origin !== window.location.origin || event.source !== frame.contentWindow) {
+    return;
+  }
+  const data = event.data || {};
+  if (data.source === "recall-assistant-shim" && data.kind === "notifications") {
+    showNotifications(Array.isArray(data.detail) ? data.detail : []);
+  }
+});
+
+async function init() {
+  const params = new URLSearchParams(window.location.search);
+  try {
+    const response = await fetch("/sandbox/demo/mailboxes", { cache: "no-store" });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    users = (await response.json()).users;
+  } catch (error) {
+    status.textContent = `The sandbox tenant did not answer (${error.message}). Reload the page.`;
+    return;
+  }
+  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
+  const wantedUser = (params.get("user") || "").toLowerCase();
+  userSelect.value = users.some((u) => u.mail === wantedUser) ? wantedUser : users[0].mail;
+  fillMessages(params.get("message"));
+  if (params.get("lang")) {
+    langSelect.value = params.get("lang");
+  }
+  userSelect.disabled = false;
+  messageSelect.disabled = false;
+  userSelect.addEventListener("change", () => fillMessages(null));
+  document.getElementById("picker").addEventListener("submit", (event) => {
+    event.preventDefault();
+    open();
+  });
+  open();
+}
+
+init();

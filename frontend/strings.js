@@ -1,0 +1,525 @@
+/**
+ * Every string the task pane shows, in English and German: the one file to translate.
+ *
+ * Templates use {name} placeholders. Keys ending in `.one` / `.other` are chosen by a count
+ * (`plural`). Reason texts come from the API in English (docs/reasons.md); German has its own
+ * template per reason code, and a code this file does not know falls back to the API's text.
+ */
+
+const en = {
+  "app.title": "Recall Assistant",
+  "app.loading": "Checking who can still lose this message…",
+  "app.working": "Working…",
+  "app.back": "Back",
+  "app.tryAgain": "Try again",
+  "app.close": "Close",
+  "app.requestId": "Reference for your administrator: {id}",
+
+  "notSent.title": "Open a message from Sent Items",
+  "notSent.body": "Recall Assistant checks messages you have sent. Open one of them from your Sent Items folder, then open Recall Assistant again.",
+  "notSent.compose": "Send the message first: Recall Assistant works on messages you have already sent.",
+
+  "verdict.recallable": "Recall will probably work",
+  "verdict.partly_recallable": "Recall will reach some people",
+  "verdict.not_recallable": "Recall will not reach anyone",
+  "verdict.unknown": "We cannot tell what recall will do",
+  "verdict.count": "{recallable} of {total} would lose it",
+  "verdict.sentAt": "Sent {when}",
+  "verdict.recall": "Recall message…",
+  "verdict.correct": "Send correction…",
+  "verdict.notes": "Good to know",
+  "verdict.recipients": "Recipients",
+  "verdict.refresh": "Check again",
+
+  "group.likely": "Will probably lose it",
+  "group.unknown": "Cannot tell",
+  "group.keep": "Will probably keep it",
+  "group.groups": "Groups it was sent to",
+  "group.you": "You",
+  "group.count.one": "{count} person",
+  "group.count.other": "{count} people",
+
+  "field.to": "To",
+  "field.cc": "Cc",
+  "field.bcc": "Bcc",
+  "recipient.via": "via {group}",
+  "recipient.verdict.likely": "will probably lose it",
+  "recipient.verdict.unknown": "cannot tell",
+  "recipient.verdict.unlikely": "will probably keep it",
+  "recipient.verdict.impossible": "will keep it",
+
+  "chip.internal_mailbox": "In your organisation",
+  "chip.read_state_unknown": "Opened? Unknown",
+  "chip.unread_copy": "Not opened",
+  "chip.read_copy_kept": "Already opened",
+  "chip.moved_copy": "Moved",
+  "chip.copy_gone": "Already gone",
+  "chip.shared_mailbox": "Shared mailbox",
+  "chip.special_mailbox": "Special mailbox",
+  "chip.too_old": "Too old",
+  "chip.classic_recall": "Old recall",
+  "chip.classic_read_copy": "Already opened",
+  "chip.classic_moved_copy": "Moved",
+  "chip.unresolved_internal": "Not in directory",
+  "chip.unreadable_address": "Not an email address",
+  "chip.consumer_mail": "Outside Microsoft 365",
+  "chip.other_organisation": "Other organisation",
+  "chip.cross_tenant_listed": "Partner organisation",
+  "chip.group_expanded": "Group",
+  "chip.group_capped": "Large group",
+  "chip.group_no_members": "Members hidden",
+  "chip.sender_own_copy": "You",
+
+  "contact.call": "Call {name}",
+  "contact.chat": "Chat with {name} in Teams",
+  "contact.noPhone": "No phone number in the directory",
+  "contact.chatMessage": "Hi {name}, I sent you \"{subject}\" by mistake. Please delete it without reading it further. Thank you!",
+  "contact.title": "Reach them yourself",
+  "contact.hint": "Recall cannot reach these colleagues. A call or a chat is the quickest way.",
+
+  "recall.title": "Recall this message",
+  "recall.explain": "Recall deletes the message from the mailboxes it can reach. It cannot be undone.",
+  "recall.reach.one": "{count} of {total} recipients will probably lose it.",
+  "recall.reach.other": "{count} of {total} recipients will probably lose it.",
+  "recall.modeLegend": "What should happen",
+  "recall.modeDelete": "Delete it",
+  "recall.modeDeleteHint": "Remove the message where recall reaches.",
+  "recall.modeReplace": "Delete it and send a correction",
+  "recall.modeReplaceHint": "Remove it, then send a correction to everyone who got it.",
+  "recall.confirm": "Recall now",
+  "recall.cancel": "Cancel",
+  "recall.submitting": "Asking Microsoft 365 to recall the message…",
+  "recall.progressTitle": "Recall in progress",
+  "recall.settledTitle": "Recall finished",
+  "recall.unknownTitle": "Recall status unknown",
+  "recall.unknownBody": "We did not hear back from Microsoft 365 about this recall. Open the recall report in your Inbox to see what happened; the recall was not repeated.",
+  "recall.waiting": "Waiting for the recall report from Microsoft 365. This can take a few minutes; you can close this pane.",
+  "recall.summary": "{succeeded} removed · {failed} not removed · {pending} waiting",
+  "recall.status.pending": "Waiting",
+  "recall.status.succeeded": "Removed",
+  "recall.status.failed": "Not removed",
+  "recall.checking": "Checking progress…",
+  "recall.pollError": "Could not check progress ({reason}). Trying again in {seconds} s.",
+  "recall.checkNow": "Check now",
+  "recall.correctAfter": "Send a correction to those it did not reach…",
+  "recall.correctionSent": "Correction sent.",
+  "recall.correctionStatus": "Correction: {status}",
+  "recall.announceProgress": "Recall: {succeeded} removed, {failed} not removed, {pending} waiting.",
+  "recall.announceSettled": "Recall finished: {succeeded} removed, {failed} not removed.",
+  "recall.notification": "Recall finished: removed for {succeeded} of {total}; {failed} not reached. Open Recall Assistant to follow up.",
+  "recall.notificationAll": "Recall finished: removed for all {total} recipients.",
+  "recall.earlier": "You have already recalled this message.",
+  "recall.show": "Show recall progress",
+
+  "correction.title": "Send a correction",
+  "correction.template": "Template",
+  "correction.templateLoading": "Loading templates…",
+  "correction.audienceLegend": "Send it to",
+  "correction.audience.unrecallable": "Only those recall cannot reach",
+  "correction.audience.all": "Everyone who got the message",
+  "correction.audience.selected": "People I choose",
+  "correction.choose": "Choose people",
+  "correction.required": "required",
+  "correction.preview": "Preview",
+  "correction.previewEmpty": "Fill in the required fields to see the correction.",
+  "correction.previewNoPeople": "Choose at least one person to see the correction.",
+  "correction.previewLoading": "Updating the preview…",
+  "correction.previewTo": "To: {people}",
+  "correction.previewSubject": "Subject: {subject}",
+  "correction.previewNobody": "Nobody",
+  "correction.send": "Send correction",
+  "correction.sending": "Sending the correction…",
+  "correction.sentTitle": "Correction sent",
+  "correction.sentTo.one": "Sent to {count} person as a reply in the same conversation.",
+  "correction.sentTo.other": "Sent to {count} people as a reply in the same conversation.",
+  "correction.missing": "Fill in: {fields}.",
+  "correction.chars": "Up to {max} characters.",
+  "correction.done": "Done",
+
+  "error.network.title": "Recall Assistant cannot be reached",
+  "error.network.next": "Check your network connection, then try again.",
+  "error.timeout.title": "Recall Assistant did not answer in time",
+  "error.timeout.next": "Try again in a moment.",
+  "error.busy.title": "Microsoft 365 is busy",
+  "error.busy.next": "Nothing was changed. Try again in {seconds} s.",
+  "error.server.title": "Something went wrong on our side",
+  "error.server.next": "Nothing you entered is lost. Try again; if it keeps happening, tell your administrator.",
+  "error.gone.title": "This message is not in your mailbox any more",
+  "error.gone.next": "It may have been moved or deleted. Open it again from Sent Items.",
+  "error.badItem.title": "Outlook gave us an id we cannot use",
+  "error.badItem.next": "Close the message, open it again from Sent Items, then reopen Recall Assistant.",
+  "error.consent.title": "Recall Assistant needs your permission",
+  "error.consent.next": "Select Sign in to give it. If your organisation does not let you, ask your administrator to grant consent for Recall Assistant.",
+  "error.signedOut.title": "Your sign-in has expired",
+  "error.signedOut.next": "Select Sign in to sign in again.",
+  "error.forbidden.title": "You are not allowed to do this",
+  "error.forbidden.next": "Ask your administrator for access.",
+  "error.invalid.title": "Something in the request was not right",
+  "error.invalid.next": "Check what you entered, then try again.",
+  "error.emptyAudience": "Nobody is left to send the correction to. Choose other people.",
+  "error.notInOriginal": "These people did not get the original message: {addresses}.",
+  "error.templateGone": "This template is no longer available. Choose another one.",
+  "error.conflict": "This was changed since your last try. Select Send again to send what you see now.",
+  "error.unavailable.title": "This is not available yet",
+  "error.unavailable.next": "Your administrator has not switched this part of Recall Assistant on. Try again later.",
+  "error.signIn": "Sign in",
+
+  "sso.13000": "Your version of Office cannot sign you in to Recall Assistant.",
+  "sso.13000.next": "Update Office (Microsoft 365, any monthly channel) or use Outlook on the web.",
+  "sso.13001": "You are not signed in to Office.",
+  "sso.13001.next": "Sign in to Office with your work account, then select Try again.",
+  "sso.13002": "Sign-in was cancelled.",
+  "sso.13002.next": "Select Sign in to try again. Recall Assistant needs to know who you are to check your message.",
+  "sso.13003": "This kind of account cannot use Recall Assistant.",
+  "sso.13003.next": "Sign in to Office with your work or school account, then try again.",
+  "sso.13004": "Recall Assistant is set up wrongly in your organisation (error 13004).",
+  "sso.13004.next": "Tell your administrator: the add-in's manifest does not match its server.",
+  "sso.13005": "Recall Assistant has not been given permission to sign you in.",
+  "sso.13005.next": "Ask your administrator to grant consent for Recall Assistant, then try again.",
+  "sso.13006": "Office ran into a problem while signing you in.",
+  "sso.13006.next": "Sign out of Office, close and reopen Outlook (or refresh the browser), then try again.",
+  "sso.13007": "Office could not get a sign-in for Recall Assistant.",
+  "sso.13007.next": "Try again in a moment. If it keeps happening, make sure you are signed in with your work account.",
+  "sso.13008": "Another sign-in is still in progress.",
+  "sso.13008.next": "Wait for it to finish, then select Try again.",
+  "sso.13010": "Your browser's security zones block the sign-in.",
+  "sso.13010.next": "Put your Microsoft 365 site and login.microsoftonline.com in the same security zone, then try again.",
+  "sso.13012": "Signing in is not supported here.",
+  "sso.13012.next": "Open Recall Assistant in Outlook on the web or in Outlook on your computer.",
+  "sso.13013": "Office is receiving too many sign-in requests.",
+  "sso.13013.next": "Wait a minute, then select Try again.",
+  "sso.50001": "Office could not load what sign-in needs.",
+  "sso.50001.next": "Restart Outlook (or clear the browser cache and refresh), then try again.",
+  "sso.naa": "Sign-in through Outlook failed ({code}).",
+  "sso.naa.next": "Select Try again. If it keeps happening, restart Outlook.",
+  "sso.unknown": "Signing in failed (error {code}).",
+  "sso.unknown.next": "Select Try again. If it keeps happening, restart Outlook and tell your administrator the error number.",
+
+  "time.justNow": "just now",
+  "time.minutes.one": "{count} minute ago",
+  "time.minutes.other": "{count} minutes ago",
+  "time.hours.one": "{count} hour ago",
+  "time.hours.other": "{count} hours ago",
+  "time.days.one": "{count} day ago",
+  "time.days.other": "{count} days ago",
+};
+
+const de = {
+  "app.title": "Recall Assistant",
+  "app.loading": "Wir prüfen, wer diese Nachricht noch verlieren kann…",
+  "app.working": "Einen Moment…",
+  "app.back": "Zurück",
+  "app.tryAgain": "Erneut versuchen",
+  "app.close": "Schließen",
+  "app.requestId": "Referenz für Ihre Administration: {id}",
+
+  "notSent.title": "Öffnen Sie eine Nachricht aus „Gesendete Elemente“",
+  "notSent.body": "Recall Assistant prüft Nachrichten, die Sie gesendet haben. Öffnen Sie eine davon im Ordner „Gesendete Elemente“ und dann Recall Assistant erneut.",
+  "notSent.compose": "Senden Sie die Nachricht zuerst: Recall Assistant arbeitet mit bereits gesendeten Nachrichten.",
+
+  "verdict.recallable": "Der Rückruf wird wahrscheinlich klappen",
+  "verdict.partly_recallable": "Der Rückruf erreicht einen Teil der Empfänger",
+  "verdict.not_recallable": "Der Rückruf erreicht niemanden",
+  "verdict.unknown": "Wir können nicht sagen, was der Rückruf bewirkt",
+  "verdict.count": "{recallable} von {total} würden sie verlieren",
+  "verdict.sentAt": "Gesendet {when}",
+  "verdict.recall": "Nachricht zurückrufen…",
+  "verdict.correct": "Korrektur senden…",
+  "verdict.notes": "Gut zu wissen",
+  "verdict.recipients": "Empfänger",
+  "verdict.refresh": "Erneut prüfen",
+
+  "group.likely": "Verlieren sie wahrscheinlich",
+  "group.unknown": "Unklar",
+  "group.keep": "Behalten sie wahrscheinlich",
+  "group.groups": "Gruppen, an die sie ging",
+  "group.you": "Sie selbst",
+  "group.count.one": "{count} Person",
+  "group.count.other": "{count} Personen",
+
+  "field.to": "An",
+  "field.cc": "Cc",
+  "field.bcc": "Bcc",
+  "recipient.via": "über {group}",
+  "recipient.verdict.likely": "verliert sie wahrscheinlich",
+  "recipient.verdict.unknown": "unklar",
+  "recipient.verdict.unlikely": "behält sie wahrscheinlich",
+  "recipient.verdict.impossible": "behält sie",
+
+  "chip.internal_mailbox": "In Ihrer Organisation",
+  "chip.read_state_unknown": "Geöffnet? Unbekannt",
+  "chip.unread_copy": "Ungeöffnet",
+  "chip.read_copy_kept": "Bereits geöffnet",
+  "chip.moved_copy": "Verschoben",
+  "chip.copy_gone": "Schon weg",
+  "chip.shared_mailbox": "Freigegebenes Postfach",
+  "chip.special_mailbox": "Sonderpostfach",
+  "chip.too_old": "Zu alt",
+  "chip.classic_recall": "Alter Rückruf",
+  "chip.classic_read_copy": "Bereits geöffnet",
+  "chip.classic_moved_copy": "Verschoben",
+  "chip.unresolved_internal": "Nicht im Verzeichnis",
+  "chip.unreadable_address": "Keine E-Mail-Adresse",
+  "chip.consumer_mail": "Außerhalb von Microsoft 365",
+  "chip.other_organisation": "Andere Organisation",
+  "chip.cross_tenant_listed": "Partnerorganisation",
+  "chip.group_expanded": "Gruppe",
+  "chip.group_capped": "Große Gruppe",
+  "chip.group_no_members": "Mitglieder verborgen",
+  "chip.sender_own_copy": "Sie selbst",
+
+  "contact.call": "{name} anrufen",
+  "contact.chat": "Mit {name} in Teams chatten",
+  "contact.noPhone": "Keine Telefonnummer im Verzeichnis",
+  "contact.chatMessage": "Hallo {name}, ich habe Ihnen „{subject}“ versehentlich geschickt. Bitte löschen Sie die Nachricht ungelesen. Danke!",
+  "contact.title": "Selbst Bescheid geben",
+  "contact.hint": "Der Rückruf erreicht diese Kolleginnen und Kollegen nicht. Ein Anruf oder Chat ist am schnellsten.",
+
+  "recall.title": "Diese Nachricht zurückrufen",
+  "recall.explain": "Der Rückruf löscht die Nachricht aus den Postfächern, die er erreicht. Das lässt sich nicht rückgängig machen.",
+  "recall.reach.one": "{count} von {total} Empfängern verliert sie wahrscheinlich.",
+  "recall.reach.other": "{count} von {total} Empfängern verlieren sie wahrscheinlich.",
+  "recall.modeLegend": "Was soll passieren",
+  "recall.modeDelete": "Löschen",
+  "recall.modeDeleteHint": "Die Nachricht entfernen, wo der Rückruf hinkommt.",
+  "recall.modeReplace": "Löschen und eine Korrektur senden",
+  "recall.modeReplaceHint": "Entfernen und danach allen Empfängern eine Korrektur senden.",
+  "recall.confirm": "Jetzt zurückrufen",
+  "recall.cancel": "Abbrechen",
+  "recall.submitting": "Microsoft 365 wird gebeten, die Nachricht zurückzurufen…",
+  "recall.progressTitle": "Rückruf läuft",
+  "recall.settledTitle": "Rückruf abgeschlossen",
+  "recall.unknownTitle": "Stand des Rückrufs unbekannt",
+  "recall.unknownBody": "Microsoft 365 hat zu diesem Rückruf nicht geantwortet. Sehen Sie im Rückrufbericht in Ihrem Posteingang nach; der Rückruf wurde nicht wiederholt.",
+  "recall.waiting": "Wir warten auf den Rückrufbericht von Microsoft 365. Das kann einige Minuten dauern; Sie können diesen Bereich schließen.",
+  "recall.summary": "{succeeded} entfernt · {failed} nicht entfernt · {pending} ausstehend",
+  "recall.status.pending": "Ausstehend",
+  "recall.status.succeeded": "Entfernt",
+  "recall.status.failed": "Nicht entfernt",
+  "recall.checking": "Fortschritt wird geprüft…",
+  "recall.pollError": "Fortschritt konnte nicht geprüft werden ({reason}). Neuer Versuch in {seconds} s.",
+  "recall.checkNow": "Jetzt prüfen",
+  "recall.correctAfter": "Korrektur an alle senden, die er nicht erreicht hat…",
+  "recall.correctionSent": "Korrektur gesendet.",
+  "recall.correctionStatus": "Korrektur: {status}",
+  "recall.announceProgress": "Rückruf: {succeeded} entfernt, {failed} nicht entfernt, {pending} ausstehend.",
+  "recall.announceSettled": "Rückruf abgeschlossen: {succeeded} entfernt, {failed} nicht entfernt.",
+  "recall.notification": "Rückruf abgeschlossen: bei {succeeded} von {total} entfernt; {failed} nicht erreicht. Öffnen Sie Recall Assistant für die nächsten Schritte.",
+  "recall.notificationAll": "Rückruf abgeschlossen: bei allen {total} Empfängern entfernt.",
+  "recall.earlier": "Sie haben diese Nachricht bereits zurückgerufen.",
+  "recall.show": "Fortschritt des Rückrufs zeigen",
+
+  "correction.title": "Korrektur senden",
+  "correction.template": "Vorlage",
+  "correction.templateLoading": "Vorlagen werden geladen…",
+  "correction.audienceLegend": "Senden an",
+  "correction.audience.unrecallable": "Nur an die, die der Rückruf nicht erreicht",
+  "correction.audience.all": "Alle, die die Nachricht bekommen haben",
+  "correction.audience.selected": "Personen, die ich auswähle",
+  "correction.choose": "Personen auswählen",
+  "correction.required": "Pflichtfeld",
+  "correction.preview": "Vorschau",
+  "correction.previewEmpty": "Füllen Sie die Pflichtfelder aus, um die Korrektur zu sehen.",
+  "correction.previewNoPeople": "Wählen Sie mindestens eine Person, um die Korrektur zu sehen.",
+  "correction.previewLoading": "Vorschau wird aktualisiert…",
+  "correction.previewTo": "An: {people}",
+  "correction.previewSubject": "Betreff: {subject}",
+  "correction.previewNobody": "Niemand",
+  "correction.send": "Korrektur senden",
+  "correction.sending": "Die Korrektur wird gesendet…",
+  "correction.sentTitle": "Korrektur gesendet",
+  "correction.sentTo.one": "An {count} Person gesendet, als Antwort in derselben Unterhaltung.",
+  "correction.sentTo.other": "An {count} Personen gesendet, als Antwort in derselben Unterhaltung.",
+  "correction.missing": "Bitte ausfüllen: {fields}.",
+  "correction.chars": "Höchstens {max} Zeichen.",
+  "correction.done": "Fertig",
+
+  "error.network.title": "Recall Assistant ist nicht erreichbar",
+  "error.network.next": "Prüfen Sie Ihre Netzwerkverbindung und versuchen Sie es erneut.",
+  "error.timeout.title": "Recall Assistant hat nicht rechtzeitig geantwortet",
+  "error.timeout.next": "Versuchen Sie es gleich noch einmal.",
+  "error.busy.title": "Microsoft 365 ist ausgelastet",
+  "error.busy.next": "Es wurde nichts geändert. Versuchen Sie es in {seconds} s erneut.",
+  "error.server.title": "Bei uns ist etwas schiefgegangen",
+  "error.server.next": "Ihre Eingaben bleiben erhalten. Versuchen Sie es erneut; wenn es wieder passiert, wenden Sie sich an Ihre Administration.",
+  "error.gone.title": "Diese Nachricht ist nicht mehr in Ihrem Postfach",
+  "error.gone.next": "Sie wurde vielleicht verschoben oder gelöscht. Öffnen Sie sie erneut aus „Gesendete Elemente“.",
+  "error.badItem.title": "Outlook hat uns eine unbrauchbare Kennung gegeben",
+  "error.badItem.next": "Schließen Sie die Nachricht, öffnen Sie sie erneut aus „Gesendete Elemente“ und dann Recall Assistant.",
+  "error.consent.title": "Recall Assistant braucht Ihre Zustimmung",
+  "error.consent.next": "Wählen Sie „Anmelden“, um sie zu erteilen. Wenn Ihre Organisation das nicht zulässt, bitten Sie Ihre Administration um die Zustimmung für Recall Assistant.",
+  "error.signedOut.title": "Ihre Anmeldung ist abgelaufen",
+  "error.signedOut.next": "Wählen Sie „Anmelden“, um sich erneut anzumelden.",
+  "error.forbidden.title": "Das dürfen Sie nicht",
+  "error.forbidden.next": "Bitten Sie Ihre Administration um Zugriff.",
+  "error.invalid.title": "Etwas an der Anfrage stimmte nicht",
+  "error.invalid.next": "Prüfen Sie Ihre Eingaben und versuchen Sie es erneut.",
+  "error.emptyAudience": "Es bleibt niemand, an den die Korrektur gehen könnte. Wählen Sie andere Personen.",
+  "error.notInOriginal": "Diese Personen haben die ursprüngliche Nachricht nicht bekommen: {addresses}.",
+  "error.templateGone": "Diese Vorlage gibt es nicht mehr. Wählen Sie eine andere.",
+  "error.conflict": "Seit Ihrem letzten Versuch hat sich etwas geändert. Wählen Sie erneut „Senden“, um das Angezeigte zu senden.",
+  "error.unavailable.title": "Das ist noch nicht verfügbar",
+  "error.unavailable.next": "Ihre Administration hat diesen Teil von Recall Assistant nicht eingeschaltet. Versuchen Sie es später erneut.",
+  "error.signIn": "Anmelden",
+
+  "sso.13000": "Ihre Office-Version kann Sie nicht bei Recall Assistant anmelden.",
+  "sso.13000.next": "Aktualisieren Sie Office (Microsoft 365, monatlicher Kanal) oder nutzen Sie Outlook im Web.",
+  "sso.13001": "Sie sind nicht bei Office angemeldet.",
+  "sso.13001.next": "Melden Sie sich mit Ihrem Arbeitskonto bei Office an und wählen Sie dann „Erneut versuchen“.",
+  "sso.13002": "Die Anmeldung wurde abgebrochen.",
+  "sso.13002.next": "Wählen Sie „Anmelden“, um es erneut zu versuchen. Recall Assistant muss wissen, wer Sie sind, um Ihre Nachricht zu prüfen.",
+  "sso.13003": "Mit dieser Art Konto lässt sich Recall Assistant nicht nutzen.",
+  "sso.13003.next": "Melden Sie sich mit Ihrem Arbeits- oder Schulkonto bei Office an und versuchen Sie es erneut.",
+  "sso.13004": "Recall Assistant ist in Ihrer Organisation falsch eingerichtet (Fehler 13004).",
+  "sso.13004.next": "Sagen Sie Ihrer Administration: Das Manifest des Add-ins passt nicht zu seinem Server.",
+  "sso.13005": "Recall Assistant hat keine Berechtigung, Sie anzumelden.",
+  "sso.13005.next": "Bitten Sie Ihre Administration um die Zustimmung für Recall Assistant und versuchen Sie es dann erneut.",
+  "sso.13006": "Office hatte beim Anmelden ein Problem.",
+  "sso.13006.next": "Melden Sie sich bei Office ab, schließen und öffnen Sie Outlook (oder laden Sie den Browser neu) und versuchen Sie es erneut.",
+  "sso.13007": "Office konnte keine Anmeldung für Recall Assistant bekommen.",
+  "sso.13007.next": "Versuchen Sie es gleich noch einmal. Wenn es wieder passiert, prüfen Sie, ob Sie mit Ihrem Arbeitskonto angemeldet sind.",
+  "sso.13008": "Eine andere Anmeldung läuft noch.",
+  "sso.13008.next": "Warten Sie, bis sie fertig ist, und wählen Sie dann „Erneut versuchen“.",
+  "sso.13010": "Die Sicherheitszonen Ihres Browsers verhindern die Anmeldung.",
+  "sso.13010.next": "Legen Sie Ihre Microsoft-365-Seite und login.microsoftonline.com in dieselbe Sicherheitszone und versuchen Sie es erneut.",
+  "sso.13012": "Anmelden wird hier nicht unterstützt.",
+  "sso.13012.next": "Öffnen Sie Recall Assistant in Outlook im Web oder in Outlook auf Ihrem Computer.",
+  "sso.13013": "Office erhält zu viele Anmeldeanfragen.",
+  "sso.13013.next": "Warten Sie eine Minute und wählen Sie dann „Erneut versuchen“.",
+  "sso.50001": "Office konnte nicht laden, was die Anmeldung braucht.",
+  "sso.50001.next": "Starten Sie Outlook neu (oder leeren Sie den Browser-Cache und laden Sie neu) und versuchen Sie es erneut.",
+  "sso.naa": "Die Anmeldung über Outlook ist fehlgeschlagen ({code}).",
+  "sso.naa.next": "Wählen Sie „Erneut versuchen“. Wenn es wieder passiert, starten Sie Outlook neu.",
+  "sso.unknown": "Die Anmeldung ist fehlgeschlagen (Fehler {code}).",
+  "sso.unknown.next": "Wählen Sie „Erneut versuchen“. Wenn es wieder passiert, starten Sie Outlook neu und nennen Sie Ihrer Administration die Fehlernummer.",
+
+  "time.justNow": "gerade eben",
+  "time.minutes.one": "vor {count} Minute",
+  "time.minutes.other": "vor {count} Minuten",
+  "time.hours.one": "vor {count} Stunde",
+  "time.hours.other": "vor {count} Stunden",
+  "time.days.one": "vor {count} Tag",
+  "time.days.other": "vor {count} Tagen",
+
+  // Reason texts by code (docs/reasons.md); the API's English text is used for other codes.
+  "reason.internal_mailbox": "In Ihrer Organisation: Der Rückruf löscht diese Kopie, auch wenn sie schon geöffnet wurde.",
+  "reason.read_state_unknown": "Ihre Organisation ruft nur ungeöffnete Kopien zurück, und diese schnelle Prüfung sieht nicht, ob diese Kopie geöffnet wurde. Wenn ja, bleibt sie.",
+  "reason.unread_copy": "Noch nicht geöffnet: Der Rückruf löscht diese Kopie.",
+  "reason.read_copy_kept": "Bereits geöffnet, und Ihre Organisation ruft nur ungeöffnete Kopien zurück: Diese Kopie bleibt.",
+  "reason.moved_copy": "Aus dem Posteingang verschoben. Microsoft hat nicht bestätigt, dass der Rückruf verschobene Kopien erreicht.",
+  "reason.copy_gone": "Die Kopie ist schon weg (gelöscht oder nie zugestellt): Es gibt nichts mehr zurückzurufen. Falls sie vorher gelesen wurde, hilft nur eine Korrektur oder ein Gespräch.",
+  "reason.shared_mailbox": "Ein freigegebenes Postfach: Microsoft hat nicht bestätigt, dass der Rückruf freigegebene Postfächer erreicht, und alle mit Zugriff haben sie vielleicht gesehen.",
+  "reason.special_mailbox": "Ein Raum-, Geräte- oder anderes Sonderpostfach: Microsoft hat nicht bestätigt, dass der Rückruf es erreicht.",
+  "reason.too_old": "Diese Nachricht ist {age_days} Tage alt; Ihre Organisation ruft Nachrichten nur bis zu {max_days} Tage alt zurück.",
+  "reason.classic_recall": "Ihre Organisation hat den Cloud-Rückruf abgeschaltet, daher wird der alte Outlook-Rückruf verwendet: Er scheitert, sobald die Nachricht geöffnet, verschoben oder außerhalb des klassischen Outlook gelesen wurde (etwa 4 von 10 Rückrufen klappen).",
+  "reason.classic_read_copy": "Bereits geöffnet: Der alte Outlook-Rückruf Ihrer Organisation kann eine geöffnete Kopie nicht entfernen.",
+  "reason.classic_moved_copy": "Aus dem Posteingang verschoben: Der alte Outlook-Rückruf Ihrer Organisation erreicht keine verschobene Kopie.",
+  "reason.unresolved_internal": "{address} ist nicht in Ihrem Verzeichnis (vielleicht ein Kontakt, eine Liste, die wir nicht sehen, oder jemand, der gegangen ist): Wir können nicht sagen, ob der Rückruf sie erreicht.",
+  "reason.unreadable_address": "Das ist keine E-Mail-Adresse, die wir prüfen können; ob der Rückruf sie erreicht, ist unklar.",
+  "reason.consumer_mail": "{domain} liegt außerhalb von Microsoft 365: Der Rückruf erreicht sie nicht. Senden Sie stattdessen eine Korrektur.",
+  "reason.other_organisation": "{domain} liegt außerhalb Ihrer Organisation, und der Rückruf erreicht heute keine anderen Organisationen (außer sie haben den neuen organisationsübergreifenden Rückruf eingeschaltet). Senden Sie stattdessen eine Korrektur.",
+  "reason.cross_tenant_listed": "Ihre Administration führt {domain} für den organisationsübergreifenden Rückruf. Das ist neu und nicht bestätigt: Der Rückruf erreicht sie vielleicht, vielleicht nicht.",
+  "reason.via_group": "Hat sie über die Gruppe {group} bekommen.",
+  "reason.via_nested_group": "Hat sie über die Gruppe {group} bekommen (als Mitglied von {path}).",
+  "reason.group_expanded": "An eine Gruppe gesendet: Ihre {count} Mitglieder werden einzeln aufgeführt.",
+  "reason.group_capped": "{group} hat {total} Mitglieder; nur die ersten {checked} wurden geprüft. Für die anderen können wir nichts sagen.",
+  "reason.group_no_members": "Wir können nicht sehen, wer in {group} ist, und daher nicht sagen, wer die Nachricht darüber bekommen hat.",
+  "reason.sender_own_copy": "Das sind Sie: Ihre eigene Kopie. Sie werden nicht mitgezählt.",
+  "reason.forwards_not_followed": "Der Rückruf folgt keinen Weiterleitungen: Eine weitergeleitete Kopie ist eine neue Nachricht, die er nicht erreicht.",
+  "reason.quick_check_limits": "Schnelle Prüfung: Sie sieht nicht in die Postfächer der Empfänger (geöffnete, verschobene oder gelöschte Kopien) und unterscheidet ein freigegebenes Postfach nicht von einer Person. Ihre Administration kann die gründliche Prüfung einschalten.",
+
+  // German headlines are built from the counts (English ones come from the API as written).
+  "headline.recallable.one": "Ihr Empfänger verliert diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
+  "headline.recallable.other": "Alle {total} Empfänger verlieren diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
+  "headline.partly_recallable": "{recallable} von {total} Empfängern verlieren diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
+  "headline.unknown": "Wir können nicht sagen, ob der Rückruf Ihre Empfänger erreicht.",
+  "headline.not_recallable": "Der Rückruf erreicht keinen Ihrer Empfänger. Senden Sie eine Korrektur oder melden Sie sich direkt.",
+};
+
+const CATALOGUES = { en, de };
+
+let current = "en";
+
+/** The language for Office's display language ("de-DE" → "de"); English otherwise. */
+export function pickLanguage(displayLanguage) {
+  const primary = String(displayLanguage || "").toLowerCase().split(/[-_]/)[0];
+  return primary in CATALOGUES ? primary : "en";
+}
+
+/** Switch the catalogue every later `t` call reads. */
+export function setLanguage(language) {
+  current = language in CATALOGUES ? language : "en";
+  document.documentElement.lang = current;
+}
+
+export function language() {
+  return current;
+}
+
+/** Fill {placeholders} of a template; unknown placeholders stay visible rather than vanish. */
+export function format(template, params = {}) {
+  return String(template).replace(/\{(\w+)\}/g, (whole, name) =>
+    name in params && params[name] !== null && params[name] !== undefined
+      ? String(params[name]) : whole);
+}
+
+/** Whether the current language has a string for `key`. */
+export function has(key) {
+  return key in CATALOGUES[current] || key in en;
+}
+
+/** The string for `key` in the current language (English when missing), filled with `params`. */
+export function t(key, params) {
+  const template = CATALOGUES[current][key] ?? en[key] ?? key;
+  return format(template, params);
+}
+
+/** `key.one` or `key.other` by `count` (English and German plural rules agree here). */
+export function plural(key, count, params = {}) {
+  return t(`${key}.${count === 1 ? "one" : "other"}`, { count, ...params });
+}
+
+/** A reason (code, text, params) in the current language: the catalogue's, else the API's text. */
+export function reasonText(reason) {
+  const key = `reason.${reason.code}`;
+  const own = CATALOGUES[current][key];
+  return own ? format(own, reason.params || {}) : reason.text;
+}
+
+/** The short chip label of a reason code, or null when it has none. */
+export function chipLabel(code) {
+  const key = `chip.${code}`;
+  return key in en ? t(key) : null;
+}
+
+/** The summary's headline: the API's English sentence, or one built from the counts. */
+export function headline(summary) {
+  if (current === "en" || !summary) {
+    return summary ? summary.headline : "";
+  }
+  const params = { recallable: summary.recallable, total: summary.total };
+  if (summary.verdict === "recallable") {
+    return plural("headline.recallable", summary.total, params);
+  }
+  return t(`headline.${summary.verdict}`, params);
+}
+
+/** "12 minutes ago"-style text for an ISO time. */
+export function ago(iso, now = Date.now()) {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) {
+    return "";
+  }
+  const minutes = Math.max(0, Math.round((now - then) / 60000));
+  if (minutes < 1) {
+    return t("time.justNow");
+  }
+  if (minutes < 60) {
+    return plural("time.minutes", minutes);
+  }
+  const hours = Math.round(minutes / 60);
+  if (hours < 48) {
+    return plural("time.hours", hours);
+  }
+  return plural("time.days", Math.round(hours / 24));
+}

@@ -1,0 +1,618 @@
+/**
+ * The task pane's controller: which view shows, what each button does, what gets announced.
+ *
+ * Views (views/*.js) are pure functions of the state kept here; Office calls go through
+ * host.js, the API through api.js, the token through auth.js.
+ */
+
+import { ApiError, createApi, newIdempotencyKey } from "./api.js";
+import { createAuth } from "./auth.js";
+import { describeError, shortReason } from "./errors.js";
+import * as host from "./host.js";
+import { poll } from "./poll.js";
+import { headline, pickLanguage, setLanguage, t } from "./strings.js";
+import { correctionForm, correctionResult, previewBox } from "./views/correction.js";
+import { h } from "./views/dom.js";
+import { confirmRecall, recallProgress } from "./views/recall.js";
+import { errorPanel, notSent, skeleton } from "./views/status.js";
+import { verdictView } from "./views/verdict.js";
+
+const PREVIEW_DELAY_MS = 400;
+const NOTIFICATION_KEY = "recallAssistantResult";
+
+let configPromise = null;
+const api = createApi({ getToken: (options) => auth.getToken(options) });
+const auth = createAuth({
+  loadConfig: () => {
+    configPromise = configPromise || api.config();
+    return configPromise;
+  },
+});
+
+const main = () => document.getElementById("main");
+
+const state = {
+  view: "loading",
+  item: null,
+  result: null,
+  recall: null,
+  recallView: { pollError: null, checking: false },
+  poller: null,
+  notified: new Set(),
+  templates: null,
+  templatesError: null,
+  correction: null,
+  preview: { state: "empty", value: null, error: null },
+  previewTimer: null,
+  previewAbort: null,
+  correctionAttempt: null,
+  correctionSending: false,
+  correctionError: null,
+  correctionResult: null,
+  missing: [],
+  recallMode: "delete",
+  recallAttempt: null,
+  recallSubmitting: false,
+  recallError: null,
+  lastAnnounced: "",
+};
+
+// --- drawing -------------------------------------------------------------------------------
+
+/** Say something to screen readers (the live region is polite: it waits for a pause). */
+function announce(text) {
+  const region = document.getElementById("announcer");
+  if (!region || !text || text === state.lastAnnounced) {
+    return;
+  }
+  state.lastAnnounced = text;
+  region.textContent = "";
+  // A new text node after a tick is announced even when the text repeats an older one.
+  setTimeout(() => {
+    region.textContent = text;
+  }, 50);
+}
+
+/**
+ * Put a view in the pane. A new view moves focus to its heading; a redraw of the same view
+ * keeps focus (and the caret) where it was.
+ */
+function show(view, node, { focusTitle = true } = {}) {
+  const same = state.view === view;
+  const active = document.activeElement;
+  const activeId = same && active && active.id ? active.id : null;
+  const caret = activeId && typeof active.selectionStart === "number"
+    ? [active.selectionStart, active.selectionEnd] : null;
+  state.view = view;
+  const slot = main();
+  slot.replaceChildren(node);
+  slot.setAttribute("aria-busy", view === "loading" ? "true" : "false");
+  document.body.dataset.view = view;
+  if (activeId) {
+    const again = document.getElementById(activeId);
+    if (again) {
+      again.focus();
+      if (caret && typeof again.setSelectionRange === "function") {
+        try {
+          again.setSelectionRange(caret[0], caret[1]);
+        } catch {
+          // not a text control
+        }
+      }
+      return;
+    }
+  }
+  if (focusTitle && !same) {
+    document.getElementById("view-title")?.focus();
+  }
+}
+
+function showError(error, retry) {
+  const info = describeError(error);
+  if (info.action === "reopen") {
+    info.action = "retry";
+  }
+  show("error", errorPanel(info, {
+    onRetry: retry,
+    onSignIn: () => {
+      auth.forget();
+      retry();
+    },
+  }));
+  announce(`${info.title} ${info.next}`);
+}
+
+// --- loading the verdict ---------------------------------------------------------------------
+
+async function start() {
+  show("loading", skeleton(), { focusTitle: false });
+  try {
+    await host.ready();
+  } catch (error) {
+    showError(error, start);
+    return;
+  }
+  setLanguage(pickLanguage(host.displayLanguage()));
+  document.title = t("app.title");
+  document.getElementById("app-title").textContent = t("app.title");
+  host.onItemChanged(() => {
+    reset();
+    openItem();
+  });
+  openItem();
+}
+
+function reset() {
+  state.poller?.stop();
+  Object.assign(state, {
+    poller: null, result: null, recall: null, correction: null, correctionResult: null,
+    correctionAttempt: null, correctionError: null, recallAttempt: null, recallError: null,
+    preview: { state: "empty", value: null, error: null }, missing: [], recallMode: "delete",
+  });
+}
+
+function openItem() {
+  const item = host.currentItem();
+  if (item.kind !== "message") {
+    show("notSent", notSent(item.kind));
+    announce(t("notSent.title"));
+    return;
+  }
+  state.item = item;
+  loadVerdict();
+}
+
+async function loadVerdict() {
+  show("loading", skeleton(), { focusTitle: false });
+  announce(t("app.loading"));
+  const started = performance.now();
+  try {
+    const [result, recalls] = await Promise.all([
+      api.eligibility(state.item),
+      // An older recall of this message (the route may not exist on an older server).
+      api.recallsFor(state.item).catch(() => null),
+    ]);
+    state.result = result;
+    const latest = recalls?.recalls?.[0];
+    if (latest && !state.recall) {
+      state.recall = latest;
+    }
+    showVerdict();
+    performance.mark("ra:verdict", { detail: { ms: performance.now() - started } });
+    document.body.dataset.loaded = "verdict";
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "not_in_sent_items") {
+      show("notSent", notSent("other"));
+      announce(t("notSent.title"));
+      return;
+    }
+    showError(error, loadVerdict);
+  }
+}
+
+function showVerdict() {
+  const banner = state.recall
+    ? h("div", { class: "banner" },
+      h("p", { text: t("recall.earlier") }),
+      h("button", { type: "button", class: "secondary", onClick: showProgress,
+                    text: t("recall.show") }))
+    : null;
+  // Right after loading, focus stays put (the live region speaks); coming back from another
+  // view, focus goes to the heading so that keyboard users know where they are.
+  const firstShow = state.view === "loading";
+  show("verdict", verdictView(state.result, { onRecall: openRecall, onCorrect: openCorrection },
+                              { banner }), { focusTitle: !firstShow });
+  const summary = state.result.summary;
+  announce(`${t(`verdict.${summary.verdict}`)}. ${headline(summary)}`);
+  if (state.recall && !state.recall.settled && !state.poller) {
+    followRecall(state.recall.id);
+  }
+}
+
+// --- templates and the correction model -----------------------------------------------------
+
+function ensureCorrectionModel() {
+  if (!state.correction) {
+    state.correction = { templateId: null, fields: {}, audience: "unrecallable", selected: [] };
+  }
+  return state.correction;
+}
+
+async function loadTemplates() {
+  if (state.templates) {
+    return state.templates;
+  }
+  const answer = await api.templates();
+  state.templates = answer.templates || [];
+  const model = ensureCorrectionModel();
+  if (!model.templateId && state.templates.length) {
+    model.templateId = state.templates[0].id;
+  }
+  return state.templates;
+}
+
+function chosenTemplate() {
+  const model = ensureCorrectionModel();
+  return (state.templates || []).find((tpl) => tpl.id === model.templateId) || null;
+}
+
+/** Required fields left empty (names), and their labels for the message. */
+function missingFields() {
+  const template = chosenTemplate();
+  const fields = ensureCorrectionModel().fields;
+  const missing = (template?.fields || []).filter((f) => f.required && !String(fields[f.name] || "").trim());
+  return { names: missing.map((f) => f.name), labels: missing.map((f) => f.label) };
+}
+
+function templateFieldsOnly() {
+  const template = chosenTemplate();
+  const model = ensureCorrectionModel();
+  const names = new Set((template?.fields || []).map((f) => f.name));
+  return Object.fromEntries(Object.entries(model.fields).filter(([name]) => names.has(name)));
+}
+
+const formHandlers = (redraw, afterChange) => ({
+  onTemplate(id) {
+    ensureCorrectionModel().templateId = id;
+    state.missing = [];
+    redraw();
+    afterChange();
+  },
+  onField(name, value) {
+    ensureCorrectionModel().fields[name] = value;
+    if (state.missing.includes(name) && value.trim()) {
+      state.missing = state.missing.filter((n) => n !== name);
+    }
+    afterChange();
+  },
+});
+
+/** The same attempt keeps its Idempotency-Key; changed content is a new attempt. */
+function attemptKey(previous, payload) {
+  const body = JSON.stringify(payload);
+  if (previous && previous.body === body) {
+    return previous;
+  }
+  return { key: newIdempotencyKey(), body };
+}
+
+// --- recall ------------------------------------------------------------------------------------
+
+function openRecall() {
+  state.recallError = null;
+  state.missing = [];
+  drawConfirm();
+  reloadTemplatesForConfirm();
+}
+
+function reloadTemplatesForConfirm() {
+  state.templatesError = null;
+  loadTemplates().catch((error) => {
+    state.templatesError = describeError(error);
+  }).finally(() => state.view === "confirm" && drawConfirm());
+}
+
+function drawConfirm() {
+  const missing = missingFields();
+  show("confirm", confirmRecall({
+    summary: state.result.summary, mode: state.recallMode, correction: ensureCorrectionModel(),
+    templates: state.templates, templatesError: state.templatesError, missing: state.missing,
+    missingLabels: missing.labels.filter((_, i) => state.missing.includes(missing.names[i])),
+    submitting: state.recallSubmitting, error: state.recallError,
+  }, {
+    ...formHandlers(drawConfirm, () => {}),
+    onMode(mode) {
+      state.recallMode = mode;
+      drawConfirm();
+    },
+    onConfirm: submitRecall,
+    onReloadTemplates: reloadTemplatesForConfirm,
+    onCancel: showVerdict,
+  }));
+}
+
+async function submitRecall() {
+  if (state.recallSubmitting) {
+    return;
+  }
+  let replaceWith = null;
+  if (state.recallMode === "replace") {
+    if (!state.templates) {
+      try {
+        await loadTemplates();
+      } catch (error) {
+        state.recallError = describeError(error);
+        drawConfirm();
+        return;
+      }
+    }
+    const missing = missingFields();
+    if (missing.names.length) {
+      state.missing = missing.names;
+      drawConfirm();
+      document.getElementById(`field-${missing.names[0]}`)?.focus();
+      return;
+    }
+    replaceWith = { templateId: ensureCorrectionModel().templateId, fields: templateFieldsOnly() };
+  }
+  const payload = { messageId: state.item.itemId, idType: state.item.idType, replaceWith };
+  state.recallAttempt = attemptKey(state.recallAttempt, payload);
+  state.recallSubmitting = true;
+  state.recallError = null;
+  drawConfirm();
+  announce(t("recall.submitting"));
+  try {
+    const answer = await api.startRecall(payload, state.recallAttempt.key);
+    state.recallAttempt = null;
+    state.recall = {
+      id: answer.id, status: answer.status, settled: false,
+      summary: { succeeded: 0, failed: 0, pending: state.result.summary.total },
+      recipients: state.result.recipients.filter((r) => r.counted)
+        .map((r) => ({ address: r.address, name: r.name, status: "pending", reason: null })),
+      correction: null,
+    };
+    state.recallSubmitting = false;
+    showProgress();
+    followRecall(answer.id);
+  } catch (error) {
+    state.recallSubmitting = false;
+    if (error instanceof ApiError && error.code === "idempotency_conflict") {
+      state.recallAttempt = null;
+    }
+    state.recallError = describeError(error);
+    drawConfirm();
+    announce(`${state.recallError.title} ${state.recallError.next}`);
+  }
+}
+
+/** The recall's recipients with what the verdict knew (directory phone, suggestion). */
+function progressWithContacts(recall) {
+  const known = new Map((state.result?.recipients || []).map((r) => [r.address.toLowerCase(), r]));
+  return {
+    ...recall,
+    recipients: (recall.recipients || []).map((person) => {
+      const seen = known.get(String(person.address).toLowerCase());
+      return seen && seen.suggestion === "contact"
+        ? { ...person, contact: seen.contact, name: person.name || seen.name } : person;
+    }),
+  };
+}
+
+function showProgress() {
+  if (!state.recall) {
+    return;
+  }
+  show("progress", recallProgress(progressWithContacts(state.recall), {
+    ...state.recallView, subject: state.result?.message?.subject || "",
+  }, {
+    onBack: showVerdict,
+    onCheckNow: () => state.poller?.now(),
+    onCorrect: openCorrection,
+  }));
+}
+
+function followRecall(id) {
+  state.poller?.stop();
+  state.recallView = { pollError: null, checking: false };
+  state.poller = poll(async (signal) => {
+    state.recallView.checking = true;
+    const recall = await api.recall(id, signal);
+    state.recall = recall;
+    state.recallView = { pollError: null, checking: false };
+    if (state.view === "progress") {
+      showProgress();
+    }
+    const s = recall.summary || {};
+    if (recall.settled) {
+      announce(t("recall.announceSettled", s));
+      settleNotification(recall);
+      return true;
+    }
+    announce(t("recall.announceProgress", s));
+    return false;
+  }, {
+    firstMs: 1000,
+    maxMs: 15000,
+    onError(error, seconds) {
+      state.recallView = { checking: false, pollError: { reason: shortReason(error), seconds } };
+      if (state.view === "progress") {
+        showProgress();
+      }
+    },
+  });
+}
+
+function settleNotification(recall) {
+  if (state.notified.has(recall.id)) {
+    return;
+  }
+  state.notified.add(recall.id);
+  const s = recall.summary || { succeeded: 0, failed: 0 };
+  const total = (s.succeeded || 0) + (s.failed || 0) + (s.pending || 0);
+  const text = s.failed
+    ? t("recall.notification", { succeeded: s.succeeded, failed: s.failed, total })
+    : t("recall.notificationAll", { total });
+  host.notify(NOTIFICATION_KEY, text);
+}
+
+// --- correction --------------------------------------------------------------------------------
+
+function correctionPeople() {
+  return (state.result?.recipients || []).filter((r) => r.counted);
+}
+
+function openCorrection() {
+  ensureCorrectionModel();
+  state.correctionError = null;
+  state.correctionResult = null;
+  state.missing = [];
+  drawCorrection();
+  loadCorrectionTemplates();
+}
+
+function loadCorrectionTemplates() {
+  loadTemplates().then(() => {
+    if (state.view === "correction") {
+      drawCorrection();
+      schedulePreview(0);
+    }
+  }).catch((error) => {
+    state.correctionError = describeError(error);
+    drawCorrection();
+  });
+}
+
+function correctionPayload() {
+  const model = ensureCorrectionModel();
+  const payload = {
+    messageId: state.item.itemId, idType: state.item.idType, templateId: model.templateId,
+    fields: templateFieldsOnly(), audience: model.audience,
+  };
+  if (model.audience === "selected") {
+    payload.recipients = [...model.selected];
+  }
+  return payload;
+}
+
+function drawCorrection() {
+  const missing = missingFields();
+  show("correction", correctionForm(ensureCorrectionModel(), {
+    templates: state.templates, people: correctionPeople(), preview: state.preview,
+    sending: state.correctionSending, error: state.correctionError, missing: state.missing,
+    missingLabels: missing.labels.filter((_, i) => state.missing.includes(missing.names[i])),
+  }, {
+    ...formHandlers(drawCorrection, () => schedulePreview()),
+    onAudience(audience) {
+      ensureCorrectionModel().audience = audience;
+      drawCorrection();
+      schedulePreview(0);
+    },
+    onSelect(address, checked) {
+      const model = ensureCorrectionModel();
+      model.selected = checked ? [...new Set([...model.selected, address])]
+        : model.selected.filter((a) => a !== address);
+      schedulePreview();
+    },
+    onSend: sendCorrection,
+    onCancel: () => (state.recall && state.recall.settled ? showProgress() : showVerdict()),
+  }));
+}
+
+function drawPreview() {
+  const slot = document.getElementById("preview-slot");
+  if (slot && state.view === "correction") {
+    slot.replaceChildren(previewBox(state.preview));
+  }
+}
+
+function schedulePreview(delay = PREVIEW_DELAY_MS) {
+  clearTimeout(state.previewTimer);
+  if (state.templates && state.preview.state !== "loading") {
+    // Say at once that the preview is about to change (the old one stays, dimmed).
+    state.preview = { ...state.preview, state: "loading", error: null };
+    drawPreview();
+  }
+  state.previewTimer = setTimeout(refreshPreview, delay);
+}
+
+async function refreshPreview() {
+  if (!state.templates || state.view !== "correction") {
+    return;
+  }
+  state.previewAbort?.abort();
+  const model = ensureCorrectionModel();
+  const missing = missingFields().names.length > 0;
+  if (missing || (model.audience === "selected" && !model.selected.length)) {
+    state.preview = { state: "empty", value: null, error: null, reason: missing ? "fields" : "people" };
+    drawPreview();
+    return;
+  }
+  const controller = new AbortController();
+  state.previewAbort = controller;
+  state.preview = { ...state.preview, state: "loading", error: null };
+  drawPreview();
+  try {
+    const value = await api.previewCorrection(correctionPayload(), controller.signal);
+    if (controller.signal.aborted) {
+      return;
+    }
+    state.preview = { state: "ready", value, error: null };
+  } catch (error) {
+    if (controller.signal.aborted || error?.code === "aborted") {
+      return;
+    }
+    state.preview = { state: "error", value: null, error: correctionErrorInfo(error) };
+  }
+  drawPreview();
+}
+
+/** describeError, with the correction's own codes spelled out. */
+function correctionErrorInfo(error) {
+  const info = describeError(error);
+  if (!(error instanceof ApiError)) {
+    return info;
+  }
+  const special = {
+    empty_audience: t("error.emptyAudience"),
+    recipients_not_in_original: t("error.notInOriginal", {
+      addresses: (error.details?.addresses || []).join(", ") }),
+    template_not_found: t("error.templateGone"),
+    idempotency_conflict: t("error.conflict"),
+  }[error.code];
+  return special ? { ...info, title: special, next: "", action: null } : info;
+}
+
+async function sendCorrection() {
+  if (state.correctionSending) {
+    return;
+  }
+  if (!state.templates) {
+    // The templates did not load: "Try again" loads them (nothing is sent yet).
+    state.correctionError = null;
+    drawCorrection();
+    loadCorrectionTemplates();
+    return;
+  }
+  const missing = missingFields();
+  if (missing.names.length) {
+    state.missing = missing.names;
+    drawCorrection();
+    document.getElementById(`field-${missing.names[0]}`)?.focus();
+    announce(t("correction.missing", { fields: missing.labels.join(", ") }));
+    return;
+  }
+  const payload = correctionPayload();
+  state.correctionAttempt = attemptKey(state.correctionAttempt, payload);
+  state.correctionSending = true;
+  state.correctionError = null;
+  drawCorrection();
+  announce(t("correction.sending"));
+  try {
+    const result = await api.sendCorrection(payload, state.correctionAttempt.key);
+    state.correctionSending = false;
+    state.correctionAttempt = null;
+    state.correctionResult = result;
+    if (state.recall) {
+      state.recall = { ...state.recall, correction: { id: result.id, status: result.status } };
+    }
+    show("result", correctionResult(result, {
+      onDone: () => (state.recall ? showProgress() : showVerdict()),
+    }));
+    announce(t("correction.sentTitle"));
+  } catch (error) {
+    state.correctionSending = false;
+    if (error instanceof ApiError) {
+      if (error.code === "idempotency_conflict") {
+        state.correctionAttempt = null;
+      }
+      if (error.code === "template_fields" && error.details?.missing?.length) {
+        state.missing = error.details.missing;
+      }
+    }
+    state.correctionError = correctionErrorInfo(error);
+    drawCorrection();
+    announce(`${state.correctionError.title} ${state.correctionError.next}`);
+  }
+}
+
+start();

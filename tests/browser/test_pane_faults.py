@@ -1,0 +1,32 @@
+"""When Microsoft 365 (the sandbox's Graph) fails, the pane says so plainly and Try again works."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.faults import Faults
+from tests.browser.conftest import open_pane, screenshot, wait_for_verdict
+
+pytestmark = pytest.mark.browser
+
+FAULTY = SandboxOptions(fault_rate=1.0, fault_seed=7, timeout_fault_s=0.2, report_delay_s=1)
+
+
+def test_graph_faults_show_a_clear_error_and_try_again_works(live_server_factory, page):
+    live = live_server_factory(options=FAULTY)
+    open_pane(page, live, "AAMkAGRlbW8-sent02_pricing")
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible(timeout=30_000)
+    # The backend retried Graph, then gave up with 429 and Retry-After (the seed fixes which).
+    expect(alert.locator(".error-title")).to_have_text("Microsoft 365 is busy")
+    expect(alert.locator(".error-next")).to_have_text("Nothing was changed. Try again in 1 s.")
+    expect(alert).to_contain_text("Reference for your administrator:")
+    screenshot(page, "graph-fault-320")
+
+    # Microsoft 365 recovers: the same button now gets the verdict.
+    live.sandbox.faults = Faults(SandboxOptions())
+    alert.get_by_role("button", name="Try again").click()
+    wait_for_verdict(page)
+    expect(page.get_by_role("heading", level=2)).to_have_text("Recall will reach some people")

@@ -1,0 +1,148 @@
+"""Per-user rate limits (flask-limiter): 429 ``rate_limited`` with Retry-After, per user."""
+
+from __future__ import annotations
+
+import pytest
+import responses
+
+from recall_assistant.app import create_app
+from recall_assistant.config import load_settings
+from recall_assistant.errors import ConfigError
+from recall_assistant.ratelimits import LIMITED_ROUTES
+from tests.fake_entra import FakeEntra, tenant_env, tenant_settings
+
+OTHER_OID = "0a1b2c3d-0000-4000-8000-0000000megan"
+
+
+@pytest.fixture
+def mocked_http():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return tenant_settings(tmp_path, RA_RATE_LIMIT_MUTATING="2/minute",
+                           RA_RATE_LIMIT_READ="3/minute")
+
+
+@pytest.fixture
+def entra(settings, mocked_http):
+    return FakeEntra(settings, mocked_http)
+
+
+@pytest.fixture
+def client(settings):
+    return create_app(settings).test_client()
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def recall(client, headers):
+    # No Idempotency-Key: the view answers 400 at once, after the limit is counted.
+    return client.post("/api/recalls", json={"messageId": "AAMk"}, headers=headers)
+
+
+def test_the_limit_answers_429_with_retry_after_and_our_error_model(client, entra):
+    headers = bearer(entra.mint())
+    assert [recall(client, headers).status_code for _ in range(2)] == [400, 400]
+    response = recall(client, headers)
+    assert response.status_code == 429
+    assert response.mimetype == "application/json"
+    error = response.get_json()["error"]
+    assert error["code"] == "rate_limited"
+    assert error["message"]
+    assert error["requestId"] == response.headers["X-Request-ID"]
+    retry_after = int(response.headers["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert error["details"] == {"retryAfterSeconds": retry_after}
+
+
+def test_each_user_has_their_own_allowance(client, entra):
+    adele = bearer(entra.mint())
+    for _ in range(2):
+        recall(client, adele)
+    assert recall(client, adele).status_code == 429
+    # A fresh token of the same user is the same user.
+    assert recall(client, bearer(entra.mint())).status_code == 429
+    assert recall(client, bearer(entra.mint(oid=OTHER_OID))).status_code == 400
+
+
+def test_a_forged_token_cannot_spend_someone_elses_allowance(client, entra):
+    forged = entra.mint().rsplit(".", 1)[0] + ".c2lnbmF0dXJl"
+    for _ in range(3):
+        assert recall(client, bearer(forged)).status_code in (401, 429)
+    assert recall(client, bearer(entra.mint())).status_code == 400
+
+
+def test_without_a_valid_token_the_remote_address_is_counted(client, entra):
+    assert [recall(client, {}).status_code for _ in range(3)] == [401, 401, 429]
+    other = {"REMOTE_ADDR": "192.0.2.7"}
+    assert client.post("/api/recalls", json={}, environ_base=other).status_code == 401
+
+
+def test_reading_routes_have_the_looser_limit_and_a_counter_of_their_own(client, entra):
+    headers = bearer(entra.mint())
+    statuses = [client.post("/api/eligibility", json={}, headers=headers).status_code
+                for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]
+    # The mutating route's counter is untouched.
+    assert recall(client, headers).status_code == 400
+
+
+def test_corrections_and_preview_are_limited_too(client, entra):
+    headers = bearer(entra.mint())
+    sends = [client.post("/api/corrections", json={}, headers=headers).status_code
+             for _ in range(3)]
+    assert sends[-1] == 429
+    previews = [client.post("/api/corrections/preview", json={}, headers=headers).status_code
+                for _ in range(4)]
+    assert previews[-1] == 429
+
+
+def test_other_routes_are_not_limited(client, entra):
+    headers = bearer(entra.mint())
+    assert {client.get("/api/me", headers=headers).status_code for _ in range(6)} == {200}
+
+
+def test_every_limited_route_exists(client):
+    rules = {(method, rule.rule) for rule in client.application.url_map.iter_rules()
+             for method in rule.methods}
+    assert {(method, path) for method, path, _ in LIMITED_ROUTES} <= rules
+
+
+def test_defaults(tmp_path):
+    settings = load_settings(tenant_env(tmp_path))
+    assert settings.rate_limit_storage == "memory://"
+    assert settings.rate_limit_mutating == "30/minute"
+    assert settings.rate_limit_read == "120/minute"
+
+
+@pytest.mark.parametrize(("name", "value", "says"), [
+    ("RA_RATE_LIMIT_MUTATING", "lots", "RA_RATE_LIMIT_MUTATING='lots' is not a rate limit"),
+    ("RA_RATE_LIMIT_READ", "5 per fortnight", "RA_RATE_LIMIT_READ='5 per fortnight' is not"),
+    ("RA_RATE_LIMIT_STORAGE", "ftp://user:pw@host", "RA_RATE_LIMIT_STORAGE has the scheme 'ftp'"),
+    ("RA_RATE_LIMIT_STORAGE", "localhost:6379", "RA_RATE_LIMIT_STORAGE has the scheme ''"),
+])
+def test_bad_settings_are_refused_at_start(tmp_path, name, value, says):
+    with pytest.raises(ConfigError) as caught:
+        load_settings(tenant_env(tmp_path, **{name: value}))
+    assert any(says in problem for problem in caught.value.problems)
+    assert "pw@" not in str(caught.value)  # a storage URI's password is never echoed
+
+
+def test_redis_storage_without_its_driver_is_a_clear_start_up_error(tmp_path):
+    pytest.importorskip("limits")
+    try:
+        import redis  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        pytest.skip("the redis driver is installed here")
+    settings = tenant_settings(tmp_path, RA_RATE_LIMIT_STORAGE="redis://:secret@cache:6379/0")
+    with pytest.raises(ConfigError) as caught:
+        create_app(settings)
+    assert "recall-assistant[redis]" in str(caught.value)
+    assert "secret" not in str(caught.value)
