@@ -114,26 +114,29 @@ def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequen
     Each holds at most 15 values and keeps the URL it would have under ``MAX_URL_CHARS``.
     """
     prefix_chars = len(client.url(""))
+    # Percent-encoding works character by character, so the encoded clause is the encoded
+    # pieces joined: each address is encoded once, and lengths simply add up.
+    head = encode_query({"$filter": "mail in ("})
+    tail = encode_query({"x": ")"})[2:] + "&" + encode_query({"$select": ",".join(fields)})
+    comma = encode_query({"x": ","})[2:]
+    empty_chars = prefix_chars + len(f"/{collection}?") + len(head) + len(tail)
     requests: list[BatchRequest] = []
     chunk: list[str] = []
-
-    def url_for(values: list[str]) -> str:
-        clause = "mail in (" + ",".join(odata_string(value) for value in values) + ")"
-        return f"/{collection}?" + encode_query({"$filter": clause, "$select": ",".join(fields)})
-
-    # Lengths add up piece by piece, so each address is encoded once, not once per chunk size.
-    empty_chars = prefix_chars + len(url_for([]))
-    comma_chars = len(encode_query({"x": ","})) - 2
     chars = empty_chars
+
+    def flush() -> None:
+        requests.append(BatchRequest("GET", f"/{collection}?{head}{comma.join(chunk)}{tail}"))
+
     for address in addresses:
-        piece = len(encode_query({"x": odata_string(address)})) - 2
-        if chunk and (len(chunk) >= MAX_IN_VALUES or chars + comma_chars + piece > MAX_URL_CHARS):
-            requests.append(BatchRequest("GET", url_for(chunk)))
+        piece = encode_query({"x": odata_string(address)})[2:]
+        if chunk and (len(chunk) >= MAX_IN_VALUES
+                      or chars + len(comma) + len(piece) > MAX_URL_CHARS):
+            flush()
             chunk, chars = [], empty_chars
-        chars += piece + (comma_chars if chunk else 0)
-        chunk.append(address)
+        chars += len(piece) + (len(comma) if chunk else 0)
+        chunk.append(piece)
     if chunk:
-        requests.append(BatchRequest("GET", url_for(chunk)))
+        flush()
     return requests
 
 
