@@ -47,6 +47,7 @@ def caller_key() -> str:
             # a forged token cannot spend someone else's allowance.
             try:
                 caller = runtime().token_validator.caller_from_header(header)
+                g._validated_token = (header, caller)  # the view's check reuses it
             except RecallAssistantError:
                 caller = None
         key = (f"user:{caller.tid}:{caller.oid}" if caller is not None
