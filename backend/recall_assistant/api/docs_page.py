@@ -104,9 +104,33 @@ def _first_ref(schema: Any) -> str:
     return ""
 
 
+def intro(text: str) -> tuple[list[list[tuple[str, bool]]], list[list[tuple[str, bool]]]]:
+    """The document's description as paragraphs and bullet items; each a list of pieces,
+    ``(text, is_code)``, where `backticks` marked code."""
+    paragraphs: list[str] = []
+    bullets: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if stripped.startswith("* "):
+            bullets.append(stripped[2:])
+        elif line.startswith(" ") and bullets:
+            bullets[-1] += " " + stripped
+        else:
+            paragraphs.append(stripped)
+
+    def pieces(item: str) -> list[tuple[str, bool]]:
+        return [(part, i % 2 == 1) for i, part in enumerate(item.split("`")) if part]
+
+    return [pieces(p) for p in paragraphs], [pieces(b) for b in bullets]
+
+
 def render_docs(document: dict[str, Any]) -> str:
     """The page for ``document`` (an OpenAPI 3.1 dict as ``build_document`` makes it)."""
+    paragraphs, bullets = intro(document["info"].get("description", ""))
     return TEMPLATE.render(info=document["info"], openapi_version=document["openapi"],
+                           paragraphs=paragraphs, bullets=bullets,
                            operations=_operations(document), codes=error_codes(document),
                            schemas=document.get("components", {}).get("schemas", {}))
 

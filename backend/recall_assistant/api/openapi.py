@@ -232,7 +232,8 @@ def docs_style():
 # -- one operation ----------------------------------------------------------------------------
 
 def _operation(rule: Any, view: Any, op: Operation) -> dict[str, Any]:
-    summary, _, rest = (view.__doc__ or rule.endpoint).strip().partition("\n")
+    # Docstrings mark code with reST's double backquotes; the document uses plain text.
+    summary, _, rest = (view.__doc__ or rule.endpoint).replace("``", "").strip().partition("\n")
     errors = merge(ANY_ROUTE, SIGNED_IN if op.auth else {}, op.errors)
     description = " ".join(line.strip() for line in rest.splitlines()).strip()
     spec: dict[str, Any] = {
