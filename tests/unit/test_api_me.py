@@ -10,7 +10,6 @@ import logging
 
 import jwt
 import pytest
-import responses
 from flask import g
 
 from recall_assistant.api.context import require_admin, require_user
@@ -26,12 +25,6 @@ from tests.fake_entra import (
     rsa_key,
     tenant_settings,
 )
-
-
-@pytest.fixture
-def mocked_http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

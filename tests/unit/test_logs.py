@@ -17,12 +17,6 @@ from tests.fake_entra import TENANT_ID, FakeEntra, tenant_env, tenant_settings
 
 
 @pytest.fixture
-def mocked_http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def settings(tmp_path):
     return tenant_settings(tmp_path, RA_LOG_FORMAT="json", RA_LOG_LEVEL="DEBUG")
 

@@ -8,7 +8,6 @@ import logging
 
 import pytest
 import requests
-import responses
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -29,12 +28,6 @@ from tests.fake_entra import (
     tenant_settings,
 )
 from tests.support import sandbox_settings
-
-
-@pytest.fixture
-def mocked_http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

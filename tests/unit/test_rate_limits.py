@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-import responses
 
 from recall_assistant.app import create_app
 from recall_assistant.config import load_settings
@@ -12,12 +11,6 @@ from recall_assistant.ratelimits import LIMITED_ROUTES
 from tests.fake_entra import FakeEntra, tenant_env, tenant_settings
 
 OTHER_OID = "0a1b2c3d-0000-4000-8000-0000000megan"
-
-
-@pytest.fixture
-def mocked_http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 @pytest.fixture

@@ -21,12 +21,6 @@ from tests.fake_entra import (
 
 
 @pytest.fixture
-def mocked_http():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
-
-
-@pytest.fixture
 def clock():
     return Clock()
 
