@@ -9,10 +9,14 @@ Prints one JSON object:
 Each case is a message with N internal recipients, checked with a cold directory cache (every
 look-up is made). The lower bound is two Graph round trips (the message, then the look-ups):
 no client can do with fewer. ``graph_stages`` counts the sequential waves of Graph requests
-seen by the sandbox; ``graph_calls`` counts HTTP requests to Graph (a ``$batch`` is one).
+the backend sent; ``graph_calls`` counts its HTTP requests to Graph (a ``$batch`` is one).
 ``overhead_ms_n50`` is the backend's own time per request at N = 50 with no added latency:
 the time our server spent handling the request minus the time it was waiting for some
-answer from Graph (median of the runs).
+answer from Graph or the authority (median of the runs).
+
+The sandbox tenant runs in a process of its own (``recall-assistant demo``), as Microsoft 365
+runs on machines of its own: its work to answer does not share our interpreter lock. The
+backend runs in this process, on the same dev server, so that its time can be taken apart.
 
 Run: ``make bench`` or ``.venv/bin/python -m benchmarks.eligibility [--runs 15]``.
 """
@@ -22,24 +26,33 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
-from recall_assistant.config import SandboxOptions
-from recall_assistant.devcerts import ensure_dev_certificates
+import requests
+
+from recall_assistant.app import create_app
+from recall_assistant.cli import settings_for_tenant
+from recall_assistant.config import load_settings
+from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
+from recall_assistant.devserver import make_dev_server
 from recall_assistant.sandbox.fixture import parse_tenant
-from tests.support import start_live_server
 
 SIZES = (1, 50, 500)
 SENDER = "adele@contoso.com"
+AUDIENCE = "api://localhost/00000000-0000-0000-0000-00000000bench"
 
 
-def bench_tenant(sizes: tuple[int, ...]) -> Any:
-    """A tenant with enough users, and one sent message per size."""
+def bench_tenant(sizes: tuple[int, ...]) -> dict[str, Any]:
+    """A tenant fixture (JSON) with enough users, and one sent message per size."""
     most = max(sizes)
     users = [{"id": f"00000000-0000-4000-8000-{i:012d}", "mail": f"user{i}@contoso.com",
               "displayName": f"User {i}", "businessPhones": [f"+1 425 555 {i:04d}"]}
@@ -49,21 +62,106 @@ def bench_tenant(sizes: tuple[int, ...]) -> Any:
     messages = [{"id": f"AAMkAGJlbmNo-{n}", "owner": SENDER, "folder": "sentitems",
                  "subject": f"{n} recipients", "sentDateTime": "now-5m",
                  "toRecipients": [f"user{i}@contoso.com" for i in range(n)]} for n in sizes]
-    return parse_tenant({
-        "tenant": {"id": "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60",
-                   "verifiedDomains": ["contoso.com"]},
-        "users": users, "groups": [], "messages": messages}, source="benchmark")
+    return {"tenant": {"id": "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60",
+                       "verifiedDomains": ["contoso.com"]},
+            "users": users, "groups": [], "messages": messages}
+
+
+class SandboxProcess:
+    """The sandbox tenant served by ``recall-assistant demo`` in a child process."""
+
+    def __init__(self, folder: Path, certs: DevCertificates, tenant: dict[str, Any],
+                 latency_ms: int):
+        folder.mkdir(parents=True, exist_ok=True)
+        fixture = folder / "tenant.json"
+        fixture.write_text(json.dumps(tenant), encoding="utf-8")
+        self.port = _free_port()
+        self.url = f"https://localhost:{self.port}"
+        env = {key: value for key, value in os.environ.items() if not key.startswith("RA_")}
+        env.update({
+            "RA_DATA_DIR": str(certs.ca_cert.parent.parent),  # the same certificates as ours
+            "DATABASE_URL": f"sqlite:///{folder / 'sandbox.db'}",
+            "RA_API_AUDIENCE": AUDIENCE, "RA_LOG_LEVEL": "WARNING",
+            "RA_SANDBOX_LATENCY_MS": str(latency_ms), "RA_SANDBOX_REPORT_DELAY_S": "1",
+        })
+        self.log = open(folder / "sandbox.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "recall_assistant.cli", "demo", "--host", "127.0.0.1",
+             "--port", str(self.port), "--tenant", str(fixture)],
+            env=env, stdout=self.log, stderr=subprocess.STDOUT)
+        self._wait_ready(certs)
+
+    def _wait_ready(self, certs: DevCertificates, timeout_s: float = 60) -> None:
+        session = requests.Session()
+        session.trust_env, session.verify = False, str(certs.ca_cert)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the sandbox exited with {self.process.returncode}; "
+                                   f"see {self.log.name}")
+            try:
+                if session.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"the sandbox did not start within {timeout_s:.0f} s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Backend:
+    """Our backend in this process, on the dev server, using the sandbox process as tenant."""
+
+    def __init__(self, folder: Path, certs: DevCertificates, sandbox: SandboxProcess,
+                 tenant: dict[str, Any]):
+        self.server = make_dev_server("127.0.0.1", 0, None, str(certs.cert), str(certs.key))
+        self.url = f"https://localhost:{self.server.server_port}"
+        settings = load_settings({
+            "RA_MODE": "sandbox", "RA_PUBLIC_URL": self.url,
+            "RA_AUTHORITY_HOST": f"{sandbox.url}/sandbox/identity",
+            "RA_GRAPH_URL": f"{sandbox.url}/sandbox/graph",
+            "RA_API_AUDIENCE": AUDIENCE, "RA_CA_BUNDLE": str(certs.ca_cert),
+            "RA_DATA_DIR": str(folder), "DATABASE_URL": f"sqlite:///{folder / 'backend.db'}",
+            "RA_DIRECTORY_CACHE_TTL_S": "0", "RA_LOG_LEVEL": "WARNING",
+            "RA_RATE_LIMIT_READ": "1000000/minute",
+        })
+        self.settings = settings_for_tenant(settings, parse_tenant(tenant, source="benchmark"))
+        self.app = create_app(self.settings)
+        self.server.app = self.app
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=5)
 
 
 class Timeline:
-    """Records when each request to the sandbox's Graph, and to our API, started and ended."""
+    """Records when each request to our API, and each request our backend sent, started and
+    ended; requests to Graph are told apart from those to the authority by their URL."""
 
-    def __init__(self, live: Any):
+    def __init__(self, backend: Backend):
         self.graph: list[tuple[float, float]] = []
         self.api: list[tuple[float, float]] = []
         self.outgoing: list[tuple[float, float]] = []
         self._lock = threading.Lock()
-        session = live.app.extensions["recall_assistant"].http
+        graph_url = backend.settings.graph_url
+        session = backend.app.extensions["recall_assistant"].http
         send = session.send
 
         def timed_send(request: Any, **kwargs: Any) -> Any:
@@ -71,24 +169,25 @@ class Timeline:
             try:
                 return send(request, **kwargs)
             finally:
+                span = (started, time.perf_counter())
                 with self._lock:
-                    self.outgoing.append((started, time.perf_counter()))
+                    self.outgoing.append(span)
+                    if request.url.startswith(graph_url):
+                        self.graph.append(span)
 
         session.send = timed_send
-        live.sandbox_app.wsgi_app = self._recording(live.sandbox_app.wsgi_app, "/graph/",
-                                                    self.graph)
-        live.app.wsgi_app = self._recording(live.app.wsgi_app, "/api/", self.api)
+        inner = backend.app.wsgi_app
 
-    def _recording(self, inner: Any, prefix: str, spans: list) -> Any:
         def recording(environ: dict, start_response: Any) -> Any:
-            if not environ.get("PATH_INFO", "").startswith(prefix):
+            if not environ.get("PATH_INFO", "").startswith("/api/"):
                 return inner(environ, start_response)
             started = time.perf_counter()
             body = list(inner(environ, start_response))
             with self._lock:
-                spans.append((started, time.perf_counter()))
+                self.api.append((started, time.perf_counter()))
             return body
-        return recording
+
+        backend.app.wsgi_app = recording
 
     def take(self) -> tuple[list[tuple[float, float]], ...]:
         with self._lock:
@@ -126,25 +225,26 @@ def busy_seconds(spans: list[tuple[float, float]]) -> float:
 
 
 def measure(latency_ms: int, sizes: tuple[int, ...], runs: int, folder: Path) -> dict[int, dict]:
-    certs = ensure_dev_certificates(folder / "certs")
-    live, thread, server = start_live_server(
-        folder, certs, tenant=bench_tenant(sizes),
-        options=SandboxOptions(latency_ms=latency_ms, report_delay_s=1),
-        RA_DIRECTORY_CACHE_TTL_S="0", RA_LOG_LEVEL="WARNING")
+    certs = ensure_dev_certificates(folder.parent / "certs")
+    tenant = bench_tenant(sizes)
+    sandbox = SandboxProcess(folder / "sandbox", certs, tenant, latency_ms)
+    backend = None
     try:
-        timeline = Timeline(live)
-        session = live.session()
-        token = session.get(f"{live.url}/sandbox/token", params={"user": SENDER}).json()
+        backend = Backend(folder / "backend", certs, sandbox, tenant)
+        timeline = Timeline(backend)
+        session = requests.Session()
+        session.trust_env, session.verify = False, str(certs.ca_cert)
+        token = session.get(f"{sandbox.url}/sandbox/token", params={"user": SENDER}).json()
         session.headers["Authorization"] = f"Bearer {token['access_token']}"
         results = {}
         for n in sizes:
             body = {"itemId": f"AAMkAGJlbmNo-{n}"}
-            session.post(f"{live.url}/api/eligibility", json=body).raise_for_status()  # warm
+            session.post(f"{backend.url}/api/eligibility", json=body).raise_for_status()  # warm
             timeline.take()
             walls, stage_counts, calls, overheads = [], [], [], []
             for _ in range(runs):
                 started = time.perf_counter()
-                response = session.post(f"{live.url}/api/eligibility", json=body)
+                response = session.post(f"{backend.url}/api/eligibility", json=body)
                 wall = time.perf_counter() - started
                 response.raise_for_status()
                 assert response.json()["summary"]["total"] == n
@@ -160,8 +260,9 @@ def measure(latency_ms: int, sizes: tuple[int, ...], runs: int, folder: Path) ->
                           "overhead_ms": statistics.median(overheads)}
         return results
     finally:
-        server.shutdown()
-        thread.join(timeout=5)
+        if backend is not None:
+            backend.stop()
+        sandbox.stop()
 
 
 def main() -> None:

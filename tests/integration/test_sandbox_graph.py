@@ -241,6 +241,17 @@ def test_batch_limits_and_depends_on(live_server):
         {"id": "1a2b3c4d-0000-0000-0000-000000000002"}]
 
 
+def test_every_graph_request_takes_at_least_the_configured_latency(live_server_factory):
+    live = live_server_factory(options=SandboxOptions(latency_ms=300, report_delay_s=0))
+    graph = delegated(live)
+    for call in (lambda: graph.get("/organization"),
+                 lambda: graph.batch([{"id": str(i), "method": "GET", "url": "/me"}
+                                      for i in range(3)])):
+        started = time.monotonic()
+        assert call().status_code == 200
+        assert time.monotonic() - started >= 0.3
+
+
 def test_fifth_concurrent_request_on_one_mailbox_is_throttled(live_server_factory):
     live = live_server_factory(options=SandboxOptions(latency_ms=1000, report_delay_s=0))
     graph = delegated(live)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import jwt
 import pytest
 import responses
 
+from recall_assistant.auth import tokens as tokens_module
 from recall_assistant.auth.authority import Authority
 from recall_assistant.auth.tokens import TokenValidator
 from recall_assistant.errors import AuthorityUnavailable, InvalidToken
@@ -190,6 +192,51 @@ def test_the_validators_clock_decides_expiry(entra, validator, clock):
     validator.validate(token)
     clock.advance(3600 + 61)
     assert rejected(validator, token) == "expired"
+
+
+def test_a_token_seen_before_is_not_verified_again(entra, validator, monkeypatch):
+    token = entra.mint()
+    validator.validate(token)
+    verified = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: verified.append(1) or real_decode(*a, **k))
+    for _ in range(3):
+        assert validator.validate(token).oid == USER_OID
+    assert verified == []  # remembered: no signature check, no parsing
+    validator.validate(entra.mint())  # another token is verified as usual
+    assert verified == [1]
+
+
+def test_a_remembered_token_is_only_as_good_as_its_exact_text(entra, validator):
+    token = entra.mint()
+    validator.validate(token)
+    head, payload, signature = token.split(".")
+    forged = ".".join([head, payload, signature[:-4] + ("AAAA" if signature[-4:] != "AAAA"
+                                                         else "BBBB")])
+    assert rejected(validator, forged) == "bad_signature"
+
+
+def test_a_remembered_token_dies_with_its_withdrawn_key(entra, validator, clock):
+    token = entra.mint()
+    validator.validate(token)
+    new_key = entra.rotate()
+    entra.keys.remove(entra.keys[0])  # the authority stops publishing the old key
+    clock.advance(Authority.KEY_MAX_AGE_S + 1)  # the daily refresh learns it
+    validator.validate(entra.mint(key=new_key))
+    assert rejected(validator, token) == "unknown_key"
+
+
+def test_the_memory_of_verified_tokens_is_bounded(entra, validator, monkeypatch):
+    monkeypatch.setattr(tokens_module, "VERIFIED_CACHE_SIZE", 3)
+    first = entra.mint()
+    validator.validate(first)
+    for _ in range(3):
+        validator.validate(entra.mint())
+    verified = []
+    real_decode = jwt.decode
+    monkeypatch.setattr(jwt, "decode", lambda *a, **k: verified.append(1) or real_decode(*a, **k))
+    validator.validate(first)  # forgotten (least recently used), so checked again
+    assert verified == [1]
 
 
 @pytest.mark.parametrize(("claims", "code"), [

@@ -8,7 +8,9 @@ the claims, each failure with its own ``error.code``.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
@@ -27,6 +29,9 @@ GRAPH_AUDIENCES = frozenset({"00000003-0000-0000-c000-000000000000",
                              "https://graph.microsoft.com", "https://graph.microsoft.com/"})
 V1_ISSUER = "https://sts.windows.net/{tid}/"
 MAX_TOKEN_CHARS = 16 * 1024  # Entra tokens with many claims stay well under this
+# The pane sends the same token for an hour: its signature is checked once, then remembered
+# (exact token text → claims) for this many tokens. Everything else is checked every time.
+VERIFIED_CACHE_SIZE = 1024
 LEEWAY_S = 60  # clock skew between us and Entra ID
 
 # One plain sentence per rejection; the code is part of the API, the sentence is for people.
@@ -74,6 +79,8 @@ class TokenValidator:
         self._audiences = frozenset(a for a in (settings.client_id, settings.api_audience) if a)
         home = settings.tenant_id.lower()
         self._tenants = frozenset({home, *settings.allowed_tenants})
+        self._verified: OrderedDict[str, tuple[str, dict[str, Any]]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def caller_from_header(self, authorization: str | None) -> Caller:
         """Validate ``Authorization: Bearer <token>``; raise InvalidToken saying why not."""
@@ -118,15 +125,31 @@ class TokenValidator:
         """The token's claims once its form, algorithm and signature are right."""
         if len(token) > MAX_TOKEN_CHARS:
             self._reject("token_too_large")
+        with self._verified_lock:
+            known = self._verified.get(token)
+            if known is not None:
+                self._verified.move_to_end(token)
+        # A remembered token still needs its key to be published: a key the authority
+        # withdrew takes its tokens with it.
+        if known is not None and self._authority.signing_key(known[0]) is not None:
+            return dict(known[1])
+        kid, claims = self._verify_signature(token)
+        with self._verified_lock:
+            self._verified[token] = (kid, claims)
+            if len(self._verified) > VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return dict(claims)
+
+    def _verify_signature(self, token: str) -> tuple[str, dict[str, Any]]:
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            unverified = jwt.api_jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             self._reject("malformed_token")
+        header, payload = unverified["header"], unverified["payload"]
         if header.get("alg") != "RS256":
             # Refuse "none", and HS256 "signed" with our public key, before touching keys.
             self._reject("unsupported_algorithm", f"alg {str(header.get('alg'))[:20]!r}")
-        if _is_graph(unverified.get("aud")):
+        if _is_graph(payload.get("aud")):
             # Graph's tokens cannot be verified by anyone but Graph: say so before we try.
             self._reject("graph_audience")
         kid = header.get("kid")
@@ -146,7 +169,7 @@ class TokenValidator:
             self._reject("bad_signature")
         except jwt.PyJWTError:
             self._reject("malformed_token")
-        return claims
+        return kid, claims
 
     def expected_issuers(self, tid: str) -> frozenset[str]:
         """The v1 and v2 issuers a token from tenant ``tid`` may carry."""

@@ -58,8 +58,13 @@ _QUERY_SAFE = "$,()':@/"
 
 def encode_query(params: Mapping[str, object]) -> str:
     """An OData query string (``$filter=...&$select=...``), percent-encoded with ``%20``."""
-    return "&".join(f"{quote(str(name), safe='$')}={quote(str(value), safe=_QUERY_SAFE)}"
+    return "&".join(f"{quote(str(name), safe='$')}={encode_value(str(value))}"
                     for name, value in params.items())
+
+
+def encode_value(value: str) -> str:
+    """One query value (or a piece of one) percent-encoded as :func:`encode_query` does."""
+    return quote(value, safe=_QUERY_SAFE)
 
 
 def odata_string(value: str) -> str:

@@ -7,12 +7,13 @@ addresses are 34 look-ups, i.e. two batches.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from .batch import MAX_BATCH, BatchRequest, BatchResult, run_batch
-from .client import GraphClient, encode_query, odata_string, path_segment
+from .client import GraphClient, encode_query, encode_value, odata_string, path_segment
 from .errors import GraphError
 
 MAX_IN_VALUES = 15
@@ -117,8 +118,8 @@ def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequen
     # Percent-encoding works character by character, so the encoded clause is the encoded
     # pieces joined: each address is encoded once, and lengths simply add up.
     head = encode_query({"$filter": "mail in ("})
-    tail = encode_query({"x": ")"})[2:] + "&" + encode_query({"$select": ",".join(fields)})
-    comma = encode_query({"x": ","})[2:]
+    tail = encode_value(")") + "&" + encode_query({"$select": ",".join(fields)})
+    comma = encode_value(",")
     empty_chars = prefix_chars + len(f"/{collection}?") + len(head) + len(tail)
     requests: list[BatchRequest] = []
     chunk: list[str] = []
@@ -128,7 +129,7 @@ def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequen
         requests.append(BatchRequest("GET", f"/{collection}?{head}{comma.join(chunk)}{tail}"))
 
     for address in addresses:
-        piece = encode_query({"x": odata_string(address)})[2:]
+        piece = _encoded_literal(address)
         if chunk and (len(chunk) >= MAX_IN_VALUES
                       or chars + len(comma) + len(piece) > MAX_URL_CHARS):
             flush()
@@ -138,6 +139,12 @@ def mail_lookup_requests(client: GraphClient, collection: str, addresses: Sequen
     if chunk:
         flush()
     return requests
+
+
+@functools.lru_cache(maxsize=8192)
+def _encoded_literal(address: str) -> str:
+    # The same colleagues are looked up again and again: encode each address once.
+    return encode_value(odata_string(address))
 
 
 def _values(results: Iterable[BatchResult]) -> Iterable[Mapping[str, Any]]:

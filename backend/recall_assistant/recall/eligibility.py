@@ -9,6 +9,7 @@ them with their sources); the summary and its headline in ``recall.summary``.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -73,7 +74,7 @@ class _Reached:
     via: DirectoryGroup | None = None
     via_path: tuple[str, ...] = ()
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         return _norm(self.address)
 

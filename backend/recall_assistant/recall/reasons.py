@@ -7,6 +7,8 @@ with its source in FACTS.md; a unit test keeps that table and this module in ste
 
 from __future__ import annotations
 
+import functools
+
 from .model import Reason, Verdict
 
 # One dict of texts, addressed to the sender, in plain words.
@@ -145,9 +147,17 @@ def make_reason(code: str, **params: object) -> Reason:
 
     Raises ``KeyError`` for an unknown code or a missing parameter: both are programming errors.
     """
+    if not params:
+        return _plain_reason(code)
     values = {key: str(value) for key, value in params.items()}
     text = REASON_TEXTS[code].format_map(values)
     return Reason(code=code, text=text, params=tuple(sorted(values.items())))
+
+
+@functools.cache
+def _plain_reason(code: str) -> Reason:
+    # A reason without values is the same (immutable) object every time: most people's.
+    return Reason(code=code, text=REASON_TEXTS[code].format_map({}))
 
 
 def most_cautious(reasons: tuple[Reason, ...] | list[Reason]) -> Verdict:
@@ -155,8 +165,7 @@ def most_cautious(reasons: tuple[Reason, ...] | list[Reason]) -> Verdict:
 
     A list with no verdict-bearing reason says nothing, hence ``unknown``.
     """
-    verdicts = [REASON_VERDICTS[r.code] for r in reasons]
-    known = [v for v in verdicts if v is not None]
+    known = [v for v in (REASON_VERDICTS[r.code] for r in reasons) if v is not None]
     if not known:
         return "unknown"
-    return max(known, key=_CAUTION.__getitem__)
+    return known[0] if len(known) == 1 else max(known, key=_CAUTION.__getitem__)

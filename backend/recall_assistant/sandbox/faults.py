@@ -77,6 +77,13 @@ class Faults:
                 if not self._in_flight[key]:
                     del self._in_flight[key]
 
-    def latency(self) -> None:
-        if self._options.latency_ms > 0:
-            self._sleep(self._options.latency_ms / 1000)
+    def latency(self, *, since: float | None = None) -> None:
+        """Wait out the configured latency, counted from ``since`` (``time.monotonic``) when
+        given: the time already spent on the request is part of it."""
+        if self._options.latency_ms <= 0:
+            return
+        left = self._options.latency_ms / 1000
+        if since is not None:
+            left -= time.monotonic() - since
+        if left > 0:
+            self._sleep(left)

@@ -133,7 +133,9 @@ def list_users(call: Call) -> GraphResponse:
              [u for u in map(by_mail, sorted(wanted)) if u is not None])
     for user in users:
         record = user_json(user, everything=True)
-        if tree is None or odata.matches(tree, _by_property(record, _USER_PROPS)):
+        # Found through the index, a user is a match already.
+        if wanted is not None or tree is None or odata.matches(
+                tree, _by_property(record, _USER_PROPS)):
             records.append(odata.pick(record, select or list(_USER_DEFAULT)))
     return _page(call, records, _context(call, "users", select))
 
@@ -146,7 +148,8 @@ def list_groups(call: Call) -> GraphResponse:
     groups = (call.state.tenant.groups if wanted is None else
               [g for g in map(group_by_mail, sorted(wanted)) if g is not None])
     records = [odata.pick(group_json(g), select) for g in groups
-               if tree is None or odata.matches(tree, _by_property(group_json(g), _GROUP_PROPS))]
+               if wanted is not None or tree is None
+               or odata.matches(tree, _by_property(group_json(g), _GROUP_PROPS))]
     return _page(call, records, _context(call, "groups", select))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -151,8 +152,12 @@ class _Parser:
         return ("in", name, frozenset(_norm(v) for v in values))
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_filter(text: str) -> tuple:
-    """The syntax tree of a ``$filter`` expression, or FilterSyntaxError."""
+    """The syntax tree of a ``$filter`` expression, or FilterSyntaxError.
+
+    Trees are immutable tuples, so the same filter text (a client asking again) is parsed once.
+    """
     return _Parser(text).parse()
 
 
@@ -292,4 +297,4 @@ def pick(record: dict[str, Any], select: list[str] | None,
     if select is None:
         return record
     keep = set(select) | set(always)
-    return {k: v for k, v in record.items() if k.startswith("@odata.") or k in keep}
+    return {k: v for k, v in record.items() if k in keep or k.startswith("@odata.")}
