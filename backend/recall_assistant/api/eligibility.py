@@ -120,11 +120,16 @@ def _recipient_json(r) -> dict:
             "contact": {"displayName": r.display_name, "businessPhone": r.business_phone}}
 
 
+# One instance for every request: a schema's load keeps no state, and building one per
+# request cost as much as the validation itself.
+_REQUEST = EligibilityRequest()
+
+
 @eligibility.post("/eligibility")
 @require_user
 def check_eligibility():
     """The verdict per recipient for one of the caller's sent messages."""
-    body = load(EligibilityRequest(), json_body())
+    body = load(_REQUEST, json_body())
     rt = runtime()
     caller = current_caller()
     graph = GraphClient.from_settings(rt.http, rt.settings, g.graph_token)

@@ -10,10 +10,10 @@ and mailbox, so at most ``client.max_concurrency`` (≤ 4) batches are in flight
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+from . import parallel
 from .client import IDEMPOTENT_METHODS, NOT_PROCESSED, GraphClient
 from .errors import GraphError, error_from_response
 
@@ -127,14 +127,10 @@ def _send_groups(client: GraphClient, requests: Sequence[BatchRequest], pending:
     """Send ``pending`` in groups of 20, at most ``max_concurrency`` groups at a time."""
     groups = [pending[i:i + MAX_BATCH] for i in range(0, len(pending), MAX_BATCH)]
     answers: dict[int, _Inner] = {}
-    if len(groups) == 1:
-        answers.update(_send_group(client, requests, groups[0], version, deadline))
-        return answers
-    with ThreadPoolExecutor(max_workers=min(client.max_concurrency, len(groups)),
-                            thread_name_prefix="graph-batch") as pool:
-        for part in pool.map(
-                lambda group: _send_group(client, requests, group, version, deadline), groups):
-            answers.update(part)
+    for part in parallel.map_bounded(
+            lambda group: _send_group(client, requests, group, version, deadline), groups,
+            client.max_concurrency):
+        answers.update(part)
     return answers
 
 

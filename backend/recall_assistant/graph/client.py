@@ -267,8 +267,7 @@ class GraphClient:
         started = self.clock()
         timeout = max(0.5, min(self.timeout_s, deadline - started))
         try:
-            response = self._session.request(method, url, json=json, headers=headers,
-                                             timeout=timeout, allow_redirects=False)
+            response = self._send(method, url, json, headers, timeout)
         except requests.RequestException as exc:
             self._count(calls=1, seconds=self.clock() - started)
             if isinstance(exc, ValueError | requests.exceptions.SSLError):
@@ -296,6 +295,16 @@ class GraphClient:
             raise error
         wait = error.retry_after
         return error, self.retry.backoff(attempt, self.rng) if wait is None else wait
+
+    def _send(self, method: str, url: str, json: Any, headers: Mapping[str, str],
+              timeout: float) -> requests.Response:
+        # Prepared here and handed to Session.send: Session.request would merge cookies,
+        # environment and proxy settings that a Graph call never has, and that merging cost
+        # more than the rest of our work on a typical request. Session headers still apply.
+        prepared = requests.PreparedRequest()
+        prepared.prepare(method=method, url=url, headers={**self._session.headers, **headers},
+                         json=json)
+        return self._session.send(prepared, timeout=timeout, allow_redirects=False)
 
     def get(self, path: str, *, params: Mapping[str, object] | None = None,
             version: str | None = None, headers: Mapping[str, str] | None = None) -> Any:

@@ -116,19 +116,18 @@ def assess_eligibility(
     )
     # Stable sort: within a field the message's own order stays.
     ordered = sorted(message.recipients, key=lambda r: FIELDS.index(r.field))
+    looked_up = [(r, key, _group_for(key, ctx)) for r in ordered for key in (_norm(r.address),)]
     # A direct recipient wins over any group membership, even one in an earlier field.
-    direct = {_norm(r.address) for r in ordered if _group_for(_norm(r.address), ctx) is None}
+    direct = {key for _, key, group in looked_up if group is None}
     seen: set[str] = set()
     seen_groups: set[str] = set()
     groups: list[GroupSeen] = []
     out: list[RecipientVerdict] = []
-    for recipient in ordered:
-        key = _norm(recipient.address)
-        group = _group_for(key, ctx)
+    for recipient, key, group in looked_up:
         if group is None:
             if key not in seen:
                 seen.add(key)
-                out.append(_judge_person(_direct(recipient, ctx), ctx))
+                out.append(_judge_person(_direct(recipient, key, ctx), ctx))
             continue
         if key in seen_groups:
             continue
@@ -178,9 +177,9 @@ def _user_for(key: str, ctx: _Context) -> DirectoryUser | None:
     return entry if isinstance(entry, DirectoryUser) else None
 
 
-def _direct(recipient: MessageRecipient, ctx: _Context) -> _Reached:
+def _direct(recipient: MessageRecipient, key: str, ctx: _Context) -> _Reached:
     address = recipient.address.strip()
-    user = _user_for(_norm(address), ctx)
+    user = _user_for(key, ctx)
     name = recipient.name or (user.display_name if user else "") or address
     return _Reached(address=address, name=name, field=recipient.field, user=user)
 

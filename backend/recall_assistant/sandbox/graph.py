@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -42,6 +43,7 @@ graph_mail_actions.register(ROUTER)
 @graph.route("/", defaults={"rest": ""}, methods=_METHODS)
 @graph.route("/<path:rest>", methods=_METHODS)
 def entry(rest: str) -> Response:
+    arrived = time.monotonic()
     version, _, path = rest.partition("/")
     state = sandbox()
     base_url = request.url_root.rstrip("/") + "/graph"
@@ -56,7 +58,7 @@ def entry(rest: str) -> Response:
     req = GraphRequest(method=request.method, version=version, path="/" + path,
                        query=dict(request.args.items()), headers=headers, body=body,
                        body_error=body_error, base_url=base_url,
-                       client_request_id=client_request_id)
+                       client_request_id=client_request_id, arrived=arrived)
     if version not in VERSIONS:
         answer = _error(state, req, GraphError.bad_request(f"Invalid version: {version}"))
     elif path.strip("/").lower() == "$batch":
@@ -183,7 +185,8 @@ def _inner_request(outer: GraphRequest, entry: dict[str, Any]) -> GraphRequest:
         method=entry["method"].upper(), version=outer.version,
         path="/" + parts.path.lstrip("/"), query=query, headers=headers,
         body=entry.get("body"), base_url=outer.base_url,
-        client_request_id=headers.get("client-request-id") or str(uuid.uuid4()))
+        client_request_id=headers.get("client-request-id") or str(uuid.uuid4()),
+        arrived=outer.arrived)
 
 
 def _inner_json(entry_id: str, answer: GraphResponse) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -55,6 +56,9 @@ class GraphRequest:
     body_error: bool = False  # the body was not valid JSON
     base_url: str = ""  # e.g. https://localhost:3000/sandbox/graph
     client_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    # When the HTTP request reached the sandbox (``time.monotonic``); an inner request of a
+    # $batch shares its batch's, so that the latency is counted once for the whole round trip.
+    arrived: float = field(default_factory=time.monotonic)
 
     @property
     def authorization(self) -> str | None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -162,7 +161,6 @@ def dispatch(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse
 
 
 def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse:
-    arrived = time.monotonic()
     try:
         caller = graph_caller(state.issuer, req.authorization)
     except TokenRejected as rejected:
@@ -186,7 +184,7 @@ def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphRespons
         try:
             return route.handler(Call(req, caller, params, owner, state, state.clock()))
         finally:
-            state.faults.latency(since=arrived)
+            state.faults.latency(since=req.arrived)
 
 
 def _owner(state: Sandbox, route: Route, key: str | None, caller: GraphCaller) -> User | None:

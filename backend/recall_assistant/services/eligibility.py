@@ -21,6 +21,7 @@ from ..config import Settings
 from ..errors import BadRequest, NotFound, Unprocessable
 from ..graph import directory as graph_directory
 from ..graph import mail as graph_mail
+from ..graph import parallel
 from ..graph.client import GraphClient
 from ..graph.errors import GraphBadRequest, GraphNotFound
 from ..recall import model
@@ -79,15 +80,15 @@ class EligibilityService:
         groups = [e for e in entries.values() if isinstance(e, graph_directory.DirectoryGroup)]
 
         deep = app_graph is not None
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            expansions = {g.id: pool.submit(self._expand, caller.tenant_id, g, graph)
-                          for g in groups}
-            direct_users = [e for e in entries.values()
-                            if isinstance(e, graph_directory.DirectoryPerson)]
-            deep_direct = (pool.submit(self._deep_facts, direct_users, sent, app_graph)
-                           if deep else None)
-            members = {gid: future.result() for gid, future in expansions.items()}
-            facts = deep_direct.result() if deep_direct else _DeepFacts({}, {})
+        direct_users = [e for e in entries.values()
+                        if isinstance(e, graph_directory.DirectoryPerson)]
+        # Each expansion is a leaf (one page walk): they share the pool; the deep check
+        # starts calls of its own and so runs in this thread meanwhile.
+        expansions = {g.id: parallel.submit(self._expand, caller.tenant_id, g, graph)
+                      for g in groups}
+        facts = (self._deep_facts(direct_users, sent, app_graph) if deep
+                 else _DeepFacts({}, {}))
+        members = {gid: future.result() for gid, future in expansions.items()}
         if deep:
             seen = {u.id for u in direct_users}
             extra = [p for m in members.values() for p in m.members
@@ -126,24 +127,28 @@ class EligibilityService:
         domains_key = ("domains", caller.tenant_id)
         folder_id = self.cache.get(folder_key)
         domains = self.cache.get(domains_key)
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            message_future = pool.submit(graph_mail.get_message, graph, message_id)
-            folder_future = (None if folder_id else
-                             pool.submit(graph_mail.sent_items_folder_id, graph))
-            domains_future = (None if domains else
-                              pool.submit(graph_directory.internal_domains, graph))
-            try:
-                message = message_future.result()
-            except GraphNotFound as exc:
-                raise _not_found() from exc
-            except GraphBadRequest as exc:
-                raise _bad_id() from exc
-            if folder_future is not None:
-                folder_id = folder_future.result()
-                self.cache.put(folder_key, folder_id)
-            if domains_future is not None:
-                domains = tuple(d.lower() for d in domains_future.result())
-                self.cache.put(domains_key, domains)
+        # The folder and the domains go to the pool; the message is fetched in this thread.
+        folder_future = (None if folder_id else
+                         parallel.submit(graph_mail.sent_items_folder_id, graph))
+        domains_future = (None if domains else
+                          parallel.submit(graph_directory.internal_domains, graph))
+        try:
+            message = graph_mail.get_message(graph, message_id)
+        except GraphNotFound as exc:
+            raise _not_found() from exc
+        except GraphBadRequest as exc:
+            raise _bad_id() from exc
+        finally:
+            # Waited for even when the message failed: nothing is left running for nobody.
+            for future in (folder_future, domains_future):
+                if future is not None:
+                    future.exception()
+        if folder_future is not None:
+            folder_id = folder_future.result()
+            self.cache.put(folder_key, folder_id)
+        if domains_future is not None:
+            domains = tuple(d.lower() for d in domains_future.result())
+            self.cache.put(domains_key, domains)
         if not folder_id or message.folder_id != folder_id:
             raise Unprocessable(
                 "This message is not in your Sent Items. Recall works only on messages you "
@@ -189,6 +194,8 @@ class EligibilityService:
         if not users:
             return _DeepFacts({}, {})
         mailboxes = [p.id for p in users]
+        # Three independent walks; each runs batches of its own, so they get their own threads
+        # rather than the shared pool (whose tasks must not wait for one another).
         with ThreadPoolExecutor(max_workers=3) as pool:
             purposes_f = pool.submit(graph_directory.mailbox_purposes, app_graph, mailboxes)
             copies_f = pool.submit(graph_mail.find_copies, app_graph, mailboxes,
