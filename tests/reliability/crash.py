@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -32,7 +29,7 @@ from recall_assistant.store import Store
 from recall_assistant.store.db import make_engine
 from tests.support import LiveServer
 
-from .support import COPIES, new_key, start_server, token
+from .support import COPIES, new_key, start_backend, start_server, token
 
 GRACE_S = 2
 
@@ -81,26 +78,19 @@ class CrashReport:
                 "recalled_times": self.sandbox_recalls}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run_crash_drill(folder: Path, certs: DevCertificates, *, hold_s: float = 8.0) -> CrashReport:
     live, stop_live = start_server(folder / "tenant", certs)
     held = HeldRecall(live, hold_s)
     data = folder / "serve"
-    data.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{data / 'recall-assistant.db'}"
-    port = free_port()
-    server = _start_serve(live, certs, data, database_url, port)
+    server = start_backend(live, certs, data, database_url=database_url, workers=1,
+                           RA_ACTION_GRACE_S=str(GRACE_S))
     report = CrashReport()
     try:
-        base = f"https://localhost:{port}"
+        base = server.url
         session = live.session()
         session.headers["Authorization"] = f"Bearer {token(live)}"
-        _wait_healthy(session, base, server)
+        server.wait_healthy(session)
         key, body = new_key(), {"messageId": COPIES}
         first: dict[str, str] = {}
 
@@ -121,14 +111,14 @@ def run_crash_drill(folder: Path, certs: DevCertificates, *, hold_s: float = 8.0
         report.audit_before_kill = [e.event for e in events]
         report.action_id = next((e.action_id for e in events
                                  if e.event == "recall.requested"), None)
-        workers = _children(server.pid)
+        workers = server.worker_pids()
         for pid in workers:  # the one worker, killed with the recall in flight
             os.kill(pid, signal.SIGKILL)
         report.worker_killed = workers[0] if workers else 0
         sender.join(60)
         report.first_answer = first.get("answer", "none")
-        _wait_healthy(session, base, server, not_worker=report.worker_killed)
-        report.worker_after = next(iter(_children(server.pid)), 0)
+        server.wait_healthy(session, not_worker=report.worker_killed)
+        report.worker_after = next(iter(server.worker_pids()), 0)
         time.sleep(GRACE_S + 0.5)  # past the grace period since the action was recorded
         retry = session.post(f"{base}/api/recalls", json=body, timeout=60,
                              headers={"Idempotency-Key": key})
@@ -146,64 +136,5 @@ def run_crash_drill(folder: Path, certs: DevCertificates, *, hold_s: float = 8.0
         store.engine.dispose()
         return report
     finally:
-        _stop(server)
+        server.stop()
         stop_live()
-
-
-def _start_serve(live: LiveServer, certs: DevCertificates, data: Path, database_url: str,
-                 port: int) -> subprocess.Popen:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("RA_")}
-    env.update({
-        "RA_MODE": "sandbox",
-        "RA_PUBLIC_URL": f"https://localhost:{port}",
-        # The tenant is the sandbox of the in-process server: identity and Graph over HTTPS.
-        "RA_AUTHORITY_HOST": f"{live.url}/sandbox/identity",
-        "RA_GRAPH_URL": f"{live.url}/sandbox/graph",
-        "RA_API_AUDIENCE": live.settings.api_audience,
-        "RA_TENANT_ID": live.settings.tenant_id,
-        "RA_CA_BUNDLE": str(certs.ca_cert),
-        "RA_DATA_DIR": str(data),
-        "DATABASE_URL": database_url,
-        "RA_ACTION_GRACE_S": str(GRACE_S),
-        "RA_LOG_LEVEL": "WARNING",
-    })
-    log = open(data / "serve.log", "ab")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "recall_assistant.cli", "serve", "--host", "127.0.0.1",
-         "--port", str(port), "--workers", "1", "--tls-cert", str(certs.cert),
-         "--tls-key", str(certs.key)], env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except OSError:
-        return []
-    return [int(part) for part in text.split()]
-
-
-def _wait_healthy(session: requests.Session, base: str, server: subprocess.Popen, *,
-                  not_worker: int = 0, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise AssertionError(f"recall-assistant serve exited with {server.returncode}")
-        workers = _children(server.pid)
-        if workers and not_worker not in workers:
-            try:
-                if session.get(f"{base}/healthz", timeout=5).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-        time.sleep(0.2)
-    raise AssertionError("recall-assistant serve did not become healthy")
-
-
-def _stop(server: subprocess.Popen) -> None:
-    if server.poll() is None:
-        server.terminate()
-        try:
-            server.wait(20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(10)

@@ -1,15 +1,26 @@
-"""A bounded, open-loop load test over loopback HTTPS.
+"""A bounded, open-loop load test over loopback HTTPS, against the backend run as production
+runs it.
+
+The backend is ``recall-assistant serve`` (gunicorn, ``workers`` processes of gthread
+workers; 2 by default) in sandbox mode, a child process. Its Entra ID and Graph are the
+sandbox tenant, served over HTTPS by a live server in this process (``support.start_backend``,
+as in the crash drill): every token exchange, Graph read and recall crosses a process
+boundary, and the recall report the sandbox delivers into its own mail store is found by a
+backend worker polling Graph for it. Its database is a SQLite file (the workers share it)
+unless a ``database_url`` is given. The per-user rate limits are lifted (``UNLIMITED``).
 
 Requests start at a fixed rate whatever the server does (open loop: a slow answer does not
-delay the next request, as with real users), from a thread pool, for a fixed time, and then
-it stops. The mix is what panes do: eligibility checks, recall status reads (the pane polls),
-and now and then a recall. Latency is measured from each request's scheduled start, so time
-spent waiting for a free thread counts too. Only loopback addresses are ever targeted.
+delay the next request, as with real users), from a thread pool in a child process of its own,
+for a fixed time, and then it stops. The mix is what panes do: eligibility checks, recall
+status reads (the pane polls), and now and then a recall. Latency is measured from each
+request's scheduled start, so time spent waiting for a free thread counts too. Only loopback
+addresses are ever targeted.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import statistics
 import threading
@@ -27,7 +38,7 @@ from recall_assistant.config import SandboxOptions
 from recall_assistant.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
 
-from .support import new_key, start_server, token
+from .support import UNLIMITED, new_key, start_backend, start_server, token
 
 TENANT_ID = "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60"
 SENDERS = 10
@@ -67,6 +78,10 @@ class LoadReport:
     errors: int = 0  # 5xx answers and requests that got no answer
     late_starts: int = 0  # requests that started > 100 ms after their slot (client saturated)
     not_sent: int = 0  # requests that could not start within LATE_S of their slot
+    # Status reads whose answer had the recall report: the sandbox delivered it into its mail
+    # store, and a backend worker (another process) found it through Graph.
+    reports_received: int = 0
+    server: dict[str, Any] = field(default_factory=dict)  # how the backend ran
 
     def as_json(self) -> dict[str, Any]:
         ordered = sorted(self.latencies_ms)
@@ -82,23 +97,48 @@ class LoadReport:
                 "mean_ms": round(statistics.fmean(ordered), 1),
                 "late_starts": self.late_starts,
                 "statuses": {str(k): v for k, v in sorted(self.statuses.items())},
-                "mix": dict(self.by_kind)}
+                "mix": dict(self.by_kind), "reports_received": self.reports_received,
+                "server": self.server,
+                "cpus": os.cpu_count()}
 
 
 def run_load_test(folder: Path, certs: DevCertificates, *, rps: float, seconds: float,
-                  threads: int = 16, seed: int = 1) -> LoadReport:
-    """Serve in this process; send the load from a child process, so that the client's work
-    does not compete with the server's for this process's interpreter lock."""
-    live, stop = start_server(folder, certs, tenant=load_tenant(),
-                              options=SandboxOptions(report_delay_s=1.0))
+                  threads: int = 16, seed: int = 1, workers: int = 2,
+                  server_threads: int | None = None,
+                  database_url: str | None = None) -> LoadReport:
+    """Run ``recall-assistant serve`` (gunicorn, ``workers`` processes of ``server_threads``
+    threads: the settings' default when None) against the sandbox tenant served in this
+    process, and send the load from a child process (``threads`` client threads).
+
+    The backend's database is ``database_url``, else a SQLite file in ``folder``.
+    """
+    live, stop_live = start_server(folder / "tenant", certs, tenant=load_tenant(),
+                                   options=SandboxOptions(report_delay_s=1.0))
+    data = folder / "serve"
+    database_url = database_url or f"sqlite:///{data / 'recall-assistant.db'}"
     try:
-        target = Target(live.url, str(certs.ca_cert),
-                        [token(live, f"person{s}@contoso.com") for s in range(SENDERS)])
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(1) as pool:
-            return pool.apply(_run, (target, rps, seconds, threads, seed))
+        backend = start_backend(live, certs, data, database_url=database_url,
+                                workers=workers, threads=server_threads, **UNLIMITED)
+        try:
+            backend.wait_healthy(live.session())
+            target = Target(backend.url, str(certs.ca_cert),
+                            [token(live, f"person{s}@contoso.com") for s in range(SENDERS)])
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(1) as pool:
+                report = pool.apply(_run, (target, rps, seconds, threads, seed))
+        finally:
+            backend.stop()
     finally:
-        stop()
+        stop_live()
+    report.server = {"backend": "gunicorn", "workers": backend.workers,
+                     "threads": backend.threads, "database": _scheme(database_url),
+                     "sandbox": "separate process", "client_threads": threads}
+    return report
+
+
+def _scheme(database_url: str) -> str:
+    """The database's kind, never its credentials."""
+    return database_url.split(":", 1)[0].split("+", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -153,9 +193,11 @@ def _run(live: Target, rps: float, seconds: float, threads: int, seed: int) -> L
             with lock:
                 report.not_sent += 1
             return
-        status = _request(live, session(), users, kind, sender, random.Random(pick))
+        status, with_report = _request(live, session(), users, kind, sender,
+                                       random.Random(pick))
         finished = time.perf_counter()
         with lock:
+            report.reports_received += with_report
             report.sent += 1
             report.by_kind[kind] += 1
             report.statuses[status] += 1
@@ -178,7 +220,8 @@ def _run(live: Target, rps: float, seconds: float, threads: int, seed: int) -> L
 
 
 def _request(live: Target, session: requests.Session, users: _Users, kind: str,
-             sender: int, rng: random.Random) -> int:
+             sender: int, rng: random.Random) -> tuple[int, bool]:
+    """The answer's HTTP status (0: none), and whether it was a status read with the report."""
     headers = {"Authorization": f"Bearer {users.tokens[sender]}"}
     try:
         if kind == "recall":
@@ -194,17 +237,18 @@ def _request(live: Target, session: requests.Session, users: _Users, kind: str,
                 if answer.status_code == 202:
                     with users.lock:
                         users.recalls[sender].append(answer.json()["id"])
-                return answer.status_code
+                return answer.status_code, False
         if kind == "status":
             with users.lock:
                 known = list(users.recalls[sender])
             if known:
                 answer = session.get(f"{live.url}/api/recalls/{rng.choice(known)}",
                                      headers=headers, timeout=TIMEOUT_S)
-                return answer.status_code
+                return answer.status_code, (answer.status_code == 200
+                                            and answer.json().get("reportReceived") is True)
         item = f"AAMkAGxvYWQ-{sender}-{rng.randrange(MESSAGES_PER_SENDER)}"
         answer = session.post(f"{live.url}/api/eligibility", json={"itemId": item},
                               headers=headers, timeout=TIMEOUT_S)
-        return answer.status_code
+        return answer.status_code, False
     except requests.RequestException:
-        return 0
+        return 0, False

@@ -1,5 +1,6 @@
-"""A short open-loop load over loopback: no server errors (speed is measured, not asserted:
-``make bench`` runs benchmarks/load.py for the figures)."""
+"""A short open-loop load over loopback against ``recall-assistant serve`` (gunicorn, two
+workers, the sandbox tenant in the test process): no server errors (speed is measured, not
+asserted: ``make bench`` runs benchmarks/load.py for the figures)."""
 
 from __future__ import annotations
 
