@@ -9,7 +9,6 @@ them with their sources); the summary and its headline in ``recall.summary``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -63,20 +62,18 @@ class _Context:
     too_old: Reason | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Reached:
-    """Someone the message reached, before judging: where they sit and what is known."""
+    """Someone the message reached, before judging: where they sit and what is known.
+    ``key`` is the address as the rules compare it (``_norm``)."""
 
     address: str
+    key: str
     name: str
     field: Field
     user: DirectoryUser | None
     via: DirectoryGroup | None = None
     via_path: tuple[str, ...] = ()
-
-    @functools.cached_property
-    def key(self) -> str:
-        return _norm(self.address)
 
 
 def assess_eligibility(
@@ -181,15 +178,16 @@ def _direct(recipient: MessageRecipient, key: str, ctx: _Context) -> _Reached:
     address = recipient.address.strip()
     user = _user_for(key, ctx)
     name = recipient.name or (user.display_name if user else "") or address
-    return _Reached(address=address, name=name, field=recipient.field, user=user)
+    return _Reached(address=address, key=key, name=name, field=recipient.field, user=user)
 
 
 def _from_group(member: GroupMember, field: Field, group: DirectoryGroup,
                 ctx: _Context) -> _Reached:
     address = member.address.strip()
-    user = member.user or _user_for(_norm(address), ctx)
+    key = _norm(address)
+    user = member.user or _user_for(key, ctx)
     name = (user.display_name if user else "") or address
-    return _Reached(address=address, name=name, field=field, user=user, via=group,
+    return _Reached(address=address, key=key, name=name, field=field, user=user, via=group,
                     via_path=member.path)
 
 

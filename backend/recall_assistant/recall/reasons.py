@@ -165,7 +165,9 @@ def most_cautious(reasons: tuple[Reason, ...] | list[Reason]) -> Verdict:
 
     A list with no verdict-bearing reason says nothing, hence ``unknown``.
     """
+    if len(reasons) == 1:  # most people: one reason
+        return REASON_VERDICTS[reasons[0].code] or "unknown"
     known = [v for v in (REASON_VERDICTS[r.code] for r in reasons) if v is not None]
     if not known:
         return "unknown"
-    return known[0] if len(known) == 1 else max(known, key=_CAUTION.__getitem__)
+    return max(known, key=_CAUTION.__getitem__)
