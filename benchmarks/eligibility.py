@@ -131,6 +131,17 @@ class Backend:
                  tenant: dict[str, Any]):
         self.server = make_dev_server("127.0.0.1", 0, None, str(certs.cert), str(certs.key))
         self.url = f"https://localhost:{self.server.server_port}"
+        try:
+            self.app = self._build(folder, certs, sandbox, tenant)
+        except BaseException:
+            self.server.shutdown()  # its threads run from the bind: they would keep us alive
+            raise
+        self.server.app = self.app
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _build(self, folder: Path, certs: DevCertificates, sandbox: SandboxProcess,
+               tenant: dict[str, Any]) -> Any:
         settings = load_settings({
             "RA_MODE": "sandbox", "RA_PUBLIC_URL": self.url,
             "RA_AUTHORITY_HOST": f"{sandbox.url}/sandbox/identity",
@@ -141,10 +152,7 @@ class Backend:
             "RA_RATE_LIMIT_READ": "1000000/minute",
         })
         self.settings = settings_for_tenant(settings, parse_tenant(tenant, source="benchmark"))
-        self.app = create_app(self.settings)
-        self.server.app = self.app
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        return create_app(self.settings)
 
     def stop(self) -> None:
         self.server.shutdown()

@@ -74,9 +74,13 @@ def start_live_server(tmp_path: Path, certs: DevCertificates, *,
                       **env: str) -> tuple[LiveServer, threading.Thread, object]:
     server = make_dev_server("127.0.0.1", 0, None, str(certs.cert), str(certs.key))
     port = server.server_port
-    tenant = tenant or load_tenant()
-    settings = settings_for_tenant(sandbox_settings(tmp_path, port, certs, **env), tenant)
-    app = build_demo_app(settings, tenant, options or SandboxOptions(report_delay_s=0.5))
+    try:
+        tenant = tenant or load_tenant()
+        settings = settings_for_tenant(sandbox_settings(tmp_path, port, certs, **env), tenant)
+        app = build_demo_app(settings, tenant, options or SandboxOptions(report_delay_s=0.5))
+    except BaseException:
+        server.shutdown()  # its worker threads run from the bind: they would outlive pytest
+        raise
     server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
