@@ -9,6 +9,9 @@ so the sandbox's state stays inspectable from tests.
 
 from __future__ import annotations
 
+import logging
+import ssl
+import sys
 from typing import Any
 
 from cheroot import wsgi
@@ -18,6 +21,22 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 # Graph calls out four at a time: leave plenty of threads for that.
 THREADS = 32
 
+log = logging.getLogger("recall_assistant.devserver")
+
+# A client that went away mid-answer (a browser tab closed, a worker killed) is not our error.
+_GONE = (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError)
+
+
+def log_server_error(msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+    """cheroot's error reports, through logging: a peer that vanished is a debug line, not a
+    traceback on the console; anything else keeps its traceback."""
+    error = sys.exc_info()[1]
+    if isinstance(error, _GONE) or "peer dropped the TLS connection" in msg:
+        log.debug("%s (%s)", msg or "client went away", type(error).__name__ if error else "")
+        return
+    log.log(max(level, logging.WARNING) if traceback else level, "%s", msg,
+            exc_info=traceback)
+
 
 class DevServer:
     """A threaded HTTPS WSGI server, bound as soon as it is made (port 0 picks a free one)."""
@@ -26,6 +45,7 @@ class DevServer:
         self._server = wsgi.Server((host, port), app, numthreads=THREADS, max=4 * THREADS,
                                    request_queue_size=64, timeout=30)
         self._server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
+        self._server.error_log = log_server_error
         # How often the accept loop wakes up; it bounds how long stop() takes (0.5 s default).
         self._server.expiration_interval = 0.05
         self._server.prepare()
