@@ -77,12 +77,24 @@ class GraphResponse:
     status: int
     body: Any = None  # a JSON value, or a str sent as-is
     headers: dict[str, str] = field(default_factory=dict)
+    _encoded: bytes | None = field(default=None, repr=False, compare=False)
 
     @classmethod
     def json(cls, body: Any, status: int = 200) -> GraphResponse:
         return cls(status, body, {"Content-Type": JSON_CONTENT_TYPE})
 
+    @classmethod
+    def json_text(cls, text: str, status: int = 200) -> GraphResponse:
+        """A JSON answer already written out (a $batch put together from its parts)."""
+        return cls(status, None, {"Content-Type": JSON_CONTENT_TYPE}, text.encode())
+
     def encoded(self) -> bytes:
+        """The body as sent; worked out once (the pipeline does it within the latency)."""
+        if self._encoded is None:
+            self._encoded = self._encode()
+        return self._encoded
+
+    def _encode(self) -> bytes:
         if self.body is None:
             return b""
         if isinstance(self.body, str) and "json" not in self.headers.get("Content-Type", ""):

@@ -182,7 +182,9 @@ def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphRespons
     mailbox = owner.mail if owner is not None and route.family == "mail" else None
     with state.faults.slot(caller.client_id or "app", mailbox):
         try:
-            return route.handler(Call(req, caller, params, owner, state, state.clock()))
+            response = route.handler(Call(req, caller, params, owner, state, state.clock()))
+            response.encoded()  # written out now, within the latency, as Graph would
+            return response
         finally:
             state.faults.latency(since=req.arrived)
 
