@@ -135,6 +135,9 @@ def _demo(args: argparse.Namespace) -> int:
     env = sandbox_environment(os.environ, args.port, certs)
     settings = settings_for_tenant(load_settings(env), tenant)
     app = build_demo_app(settings, tenant, load_sandbox_options(env))
+    from .gctuning import tune_for_server
+
+    tune_for_server()
     print(certs.trust_instructions())
     print(f"Sandbox tenant: {tenant.display_name} ({tenant.source})")
     print(f"Recall Assistant demo: {settings.public_url}/demo", flush=True)
