@@ -17,18 +17,23 @@ def test_results_come_back_in_input_order():
 def test_never_more_than_the_limit_at_once():
     lock = threading.Lock()
     running, most = 0, 0
+    four_at_once = threading.Event()
 
     def call(_: int) -> None:
         nonlocal running, most
         with lock:
             running += 1
             most = max(most, running)
-        time.sleep(0.01)
+            if running == 4:
+                four_at_once.set()
+        four_at_once.wait(timeout=5)  # hold the first calls until four run side by side
+        time.sleep(0.005)
         with lock:
             running -= 1
 
     parallel.map_bounded(call, list(range(24)), 4)
-    assert most == 4  # Graph's four concurrent requests per mailbox, and no fewer
+    assert four_at_once.is_set()
+    assert most == 4  # Graph's four concurrent requests per mailbox, and no more
 
 
 def test_one_item_runs_in_the_calling_thread():
