@@ -27,7 +27,6 @@ import argparse
 import json
 import logging
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,6 +45,7 @@ from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.devserver import make_dev_server
 from recall_assistant.gctuning import tune_for_server
 from recall_assistant.sandbox.fixture import parse_tenant
+from tests.reliability.support import free_port
 
 SIZES = (1, 50, 500)
 SENDER = "adele@contoso.com"
@@ -76,7 +76,7 @@ class SandboxProcess:
         folder.mkdir(parents=True, exist_ok=True)
         fixture = folder / "tenant.json"
         fixture.write_text(json.dumps(tenant), encoding="utf-8")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"https://localhost:{self.port}"
         env = {key: value for key, value in os.environ.items() if not key.startswith("RA_")}
         env.update({
@@ -117,12 +117,6 @@ class SandboxProcess:
             self.process.kill()
             self.process.wait()
         self.log.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Backend:
