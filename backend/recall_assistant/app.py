@@ -20,6 +20,7 @@ from .auth.tokens import TokenValidator
 from .config import Settings
 from .cors import install_cors
 from .httpclient import new_session
+from .jsonio import FastJSONProvider
 from .logs import configure_logging
 from .ratelimits import install_rate_limits
 from .runtime import Runtime
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     send_policy = load_send_policy(settings.policy_file)  # a bad file stops the start here
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
+    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     session = http or new_session(settings)
     # Nothing here touches the network: the authority and MSAL are asked on first use.

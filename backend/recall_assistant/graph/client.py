@@ -29,7 +29,7 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .. import metrics
+from .. import jsonio, metrics
 from ..config import Settings
 from .errors import (
     GraphError,
@@ -396,9 +396,13 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        return response.json()
+        # Graph writes UTF-8; orjson reads a 500-person directory answer in half the time.
+        return jsonio.loads(response.content)
     except ValueError:
-        return None
+        try:
+            return response.json()  # another encoding (requests guesses it), or not JSON
+        except ValueError:
+            return None
 
 
 def _answer(response: requests.Response) -> GraphAnswer:
