@@ -139,3 +139,49 @@ def test_redis_storage_without_its_driver_is_a_clear_start_up_error(tmp_path):
         create_app(settings)
     assert "recall-assistant[redis]" in str(caught.value)
     assert "secret" not in str(caught.value)
+
+
+# -- the in-memory counters -------------------------------------------------------------------
+
+def test_in_memory_counters_use_our_storage_and_others_are_left_as_configured(client):
+    from recall_assistant.ratelimits import EXTENSION, QuietMemoryStorage, storage_uri
+
+    assert storage_uri("memory://") == "ra-memory://"
+    assert storage_uri("redis://cache:6379/0") == "redis://cache:6379/0"
+    assert isinstance(client.application.extensions[EXTENSION].storage, QuietMemoryStorage)
+
+
+def test_counting_a_request_starts_no_thread(monkeypatch):
+    import limits.storage.memory as memory
+    from limits import parse, strategies
+
+    from recall_assistant.ratelimits import QuietMemoryStorage
+
+    # The hook we replace must still exist in limits, or the override silently does nothing.
+    assert hasattr(memory.MemoryStorage, "_MemoryStorage__schedule_expiry")
+    storage = QuietMemoryStorage()
+    storage.timer.join()  # the one timer the base class starts when it is made
+    started = []
+    monkeypatch.setattr(memory.threading, "Timer",
+                        lambda *a, **k: started.append(a) or pytest.fail("a timer started"))
+    limiter = strategies.SlidingWindowCounterRateLimiter(storage)
+    limit = parse("3/minute")
+    assert [limiter.hit(limit, "user:t:o") for _ in range(4)] == [True, True, True, False]
+    assert started == []
+
+
+def test_expired_counters_are_forgotten_without_a_thread(monkeypatch):
+    import limits.storage.memory as memory
+
+    from recall_assistant.ratelimits import QuietMemoryStorage
+
+    now = [1000.0]
+    monkeypatch.setattr(memory.time, "time", lambda: now[0])
+    storage = QuietMemoryStorage()
+    storage.SWEEP_EVERY_S = 0  # sweep on every count, for the test
+    storage.incr("old", expiry=10)
+    assert "old" in storage.storage
+    now[0] += 11
+    storage.incr("new", expiry=10)  # counting anything sweeps what expired
+    assert "old" not in storage.storage and "old" not in storage.expirations
+    assert storage.get("new") == 1
