@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import uuid
 from typing import Any
 
 import requests
@@ -20,6 +19,7 @@ from .auth.tokens import TokenValidator
 from .config import Settings
 from .cors import install_cors
 from .httpclient import new_session
+from .ids import correlation_id
 from .jsonio import FastJSONProvider
 from .logs import configure_logging
 from .ratelimits import install_rate_limits
@@ -131,7 +131,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
 
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else correlation_id().hex
 
 
 def _finish_response(response: Any) -> Any:

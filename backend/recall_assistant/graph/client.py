@@ -19,7 +19,6 @@ import logging
 import random
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from urllib3.exceptions import NewConnectionError
 
 from .. import jsonio, metrics
 from ..config import Settings
+from ..ids import correlation_id
 from .errors import (
     GraphError,
     GraphOutcomeUnknown,
@@ -235,7 +235,7 @@ class GraphClient:
             "Authorization": f"Bearer {self._token_provider()}",
             "Accept": "application/json",
             # Graph echoes it in its error bodies: lets a log line be matched to ours.
-            "client-request-id": str(uuid.uuid4()),
+            "client-request-id": str(correlation_id()),
         }
         send_headers.update(headers or {})
         own_deadline = self.clock() + self.retry.budget_s
