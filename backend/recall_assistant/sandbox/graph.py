@@ -12,16 +12,17 @@ never faulted itself: the faults model the workloads behind Graph's gateway.
 from __future__ import annotations
 
 import base64
-import json
 import time
-import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, request
 
+from .. import jsonio
+from ..ids import correlation_id
 from . import graph_directory, graph_mail, graph_mail_actions
 from .app import Sandbox, sandbox
 from .graph_http import GraphError, GraphRequest, GraphResponse, error_response
@@ -49,11 +50,11 @@ def entry(rest: str) -> Response:
     state = sandbox()
     base_url = request.url_root.rstrip("/") + "/graph"
     headers = {k.lower(): v for k, v in request.headers.items()}
-    client_request_id = headers.get("client-request-id") or str(uuid.uuid4())
+    client_request_id = headers.get("client-request-id") or str(correlation_id())
     body, body_error = None, False
     if request.get_data():
         try:
-            body = json.loads(request.get_data())
+            body = jsonio.loads(request.get_data())
         except ValueError:
             body_error = True
     req = GraphRequest(method=request.method, version=version, path="/" + path,
@@ -72,7 +73,7 @@ def entry(rest: str) -> Response:
 
 
 def _error(state: Sandbox, req: GraphRequest, error: GraphError) -> GraphResponse:
-    request_id = str(uuid.uuid4())
+    request_id = str(correlation_id())
     answer = error_response(error, request_id, req.client_request_id, state.clock())
     answer.headers.update({"request-id": request_id, "client-request-id": req.client_request_id})
     return answer
@@ -92,14 +93,13 @@ def _batch(state: Sandbox, outer: GraphRequest) -> GraphResponse:
             answer = results[dependency.lower()].result()
             if answer.status >= 400:
                 failed.append(by_id[dependency.lower()]["id"])
+        inner = _inner_request(outer, entry)
         if failed:
-            inner = _inner_request(outer, entry)
-            answer = _error(state, inner, GraphError(
+            return _inner_json(entry["id"], _error(state, inner, GraphError(
                 424, "FailedDependency",
-                f"The request depends on request(s) that failed: {', '.join(failed)}."))
-        else:
-            answer = dispatch(state, ROUTER, _inner_request(outer, entry))
-        return _inner_json(entry["id"], answer)
+                f"The request depends on request(s) that failed: {', '.join(failed)}.")))
+        # Written out before the latency wait, so that it is ready when the wait ends.
+        return dispatch(state, ROUTER, inner, partial(_inner_json, entry["id"]))
 
     if not any(entry.get("dependsOn") for entry in entries):
         # Nothing waits for anything: the long-lived pool serves it (starting 20 threads for
@@ -117,7 +117,7 @@ def _batch(state: Sandbox, outer: GraphRequest) -> GraphResponse:
             responses = [future.result() for future in results.values()]
     answer = GraphResponse.json_text(
         '{"responses": [' + ", ".join(r.text for r in responses) + "]}")
-    request_id = str(uuid.uuid4())
+    request_id = str(correlation_id())
     answer.headers.update({"request-id": request_id, "client-request-id": outer.client_request_id})
     return answer
 
@@ -187,7 +187,7 @@ def _inner_request(outer: GraphRequest, entry: dict[str, Any]) -> GraphRequest:
         method=entry["method"].upper(), version=outer.version,
         path="/" + parts.path.lstrip("/"), query=query, headers=headers,
         body=entry.get("body"), base_url=outer.base_url,
-        client_request_id=headers.get("client-request-id") or str(uuid.uuid4()),
+        client_request_id=headers.get("client-request-id") or str(correlation_id()),
         arrived=outer.arrived)
 
 
@@ -203,12 +203,11 @@ def _inner_json(entry_id: str, answer: GraphResponse) -> _InnerAnswer:
     head = {"id": entry_id, "status": answer.status,
             "headers": {k: v for k, v in answer.headers.items()
                         if k.lower() not in ("request-id", "client-request-id")}}
-    text = json.dumps(head, ensure_ascii=False)
+    text = jsonio.dumps(head).decode()
     if answer.body is not None:
         is_json = "json" in answer.headers.get("Content-Type", "")
-        # The body was written out within the request's latency (graph_router); Graph carries
-        # a non-JSON inner body base64-encoded.
+        # Graph carries a non-JSON inner body base64-encoded.
         body = (answer.encoded().decode() if is_json
-                else json.dumps(base64.b64encode(answer.encoded()).decode()))
+                else jsonio.dumps(base64.b64encode(answer.encoded()).decode()).decode())
         text = text[:-1] + ', "body": ' + body + "}"
     return _InnerAnswer(answer.status, text)

@@ -6,19 +6,21 @@ Order: a bad token → 401; an unknown path → 400 "Resource not found for the 
 mailbox the caller may not use or a missing permission → 400/403/404; then an injected fault
 (drawn before any work, so nothing half-happens); then the per-mailbox concurrency slot and
 the handler. The configured latency is the least time a request takes from its arrival: the
-stand-in's own work happens within it, as Graph's does within its response time, and the wait
-is held inside the slot, so that concurrency can be observed.
+stand-in's own work happens within it, as Graph's does within its response time, so the answer
+is written out first and the wait comes last, held inside the slot so that concurrency can be
+observed.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from ..ids import correlation_id
 from .fixture import User
 from .graph_http import (
     DIRECTORY_DENIED,
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 VERSIONS = frozenset({"v1.0", "beta"})
 ME = "me"
 _KEY_SEGMENT = re.compile(r"^([^(]+)\('?(.*?)'?\)$")  # mailFolders('inbox') → mailFolders/inbox
+T = TypeVar("T")
 
 
 @dataclass
@@ -143,24 +146,50 @@ def split_path(path: str) -> list[str]:
     return segments
 
 
-def dispatch(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse:
-    """Answer one Graph request (never raises: errors come back in Graph's shape)."""
-    request_id = str(uuid.uuid4())
-    try:
-        response = _pipeline(state, router, req)
-    except GraphError as error:
-        response = error_response(error, request_id, req.client_request_id, state.clock())
-    except Exception:  # a bug in the stand-in: answer as Graph does, and say where it was
-        log.exception("sandbox Graph failed on %s %s", req.method, req.path)
-        response = error_response(GraphError(500, "generalException",
-                                             "An unspecified error has occurred."),
-                                  request_id, req.client_request_id, state.clock())
-    response.headers["request-id"] = request_id
-    response.headers["client-request-id"] = req.client_request_id
-    return response
+@overload
+def dispatch(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse: ...
+@overload
+def dispatch(state: Sandbox, router: Router, req: GraphRequest,
+             finish: Callable[[GraphResponse], T]) -> T: ...
 
 
-def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse:
+def dispatch(state: Sandbox, router: Router, req: GraphRequest,
+             finish: Callable[[GraphResponse], Any] | None = None) -> Any:
+    """Answer one Graph request (never raises: errors come back in Graph's shape).
+
+    ``finish`` turns the answer into what the caller sends on (a $batch writes out its inner
+    answer) and its result is returned. It runs before the latency wait, which comes last:
+    when the wait ends, the answer is ready to go, as Graph's is at its response time.
+    """
+    request_id = str(correlation_id())
+    admitted = False  # only an admitted request waits: a refusal is answered at once
+    with ExitStack() as held:  # the mailbox slot, held through the wait
+        try:
+            route, call = _admit(state, router, req)
+            held.enter_context(state.faults.slot(call.caller.client_id or "app",
+                                                 _mailbox(route, call.owner)))
+            admitted = True
+            response = route.handler(call)
+            response.encoded()  # here, so that a body JSON cannot write is answered as a bug
+        except GraphError as error:
+            response = error_response(error, request_id, req.client_request_id, state.clock())
+        except Exception:  # a bug in the stand-in: answer as Graph does, and say where it was
+            log.exception("sandbox Graph failed on %s %s", req.method, req.path)
+            response = error_response(GraphError(500, "generalException",
+                                                 "An unspecified error has occurred."),
+                                      request_id, req.client_request_id, state.clock())
+        response.headers["request-id"] = request_id
+        response.headers["client-request-id"] = req.client_request_id
+        response.encoded()  # an error's body (the handler's is written already)
+        answer = finish(response) if finish is not None else response
+        if admitted:  # last, and inside the slot: the answer is ready when the wait ends
+            state.faults.latency(since=req.arrived)
+        return answer
+
+
+def _admit(state: Sandbox, router: Router, req: GraphRequest) -> tuple[Route, Call]:
+    """The route and the handler's call for ``req``, once the caller may make it and no
+    fault was drawn; raises GraphError otherwise."""
     try:
         caller = graph_caller(state.issuer, req.authorization)
     except TokenRejected as rejected:
@@ -179,14 +208,12 @@ def _pipeline(state: Sandbox, router: Router, req: GraphRequest) -> GraphRespons
     fault = state.faults.draw()
     if fault is not None:
         raise state.faults.inject(fault)
-    mailbox = owner.mail if owner is not None and route.family == "mail" else None
-    with state.faults.slot(caller.client_id or "app", mailbox):
-        try:
-            response = route.handler(Call(req, caller, params, owner, state, state.clock()))
-            response.encoded()  # written out now, within the latency, as Graph would
-            return response
-        finally:
-            state.faults.latency(since=req.arrived)
+    return route, Call(req, caller, params, owner, state, state.clock())
+
+
+def _mailbox(route: Route, owner: User | None) -> str | None:
+    """The mailbox whose concurrency slot the request holds (mail routes only)."""
+    return owner.mail if owner is not None and route.family == "mail" else None
 
 
 def _owner(state: Sandbox, route: Route, key: str | None, caller: GraphCaller) -> User | None:
