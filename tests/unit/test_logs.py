@@ -116,8 +116,17 @@ def test_a_bearer_token_never_reaches_any_log_line(app, client, entra, log_lines
 
 def test_what_a_correction_says_is_not_logged(client, entra, mocked_http, log_lines):
     secret = "The quarterly numbers were wrong by 12 percent"
+    not_found = {"error": {"code": "ErrorItemNotFound", "message": "Not found."}}
+
+    def batch(request):  # the message comes in a $batch with its folder and the domains
+        answers = [{"id": r["id"], "status": 404, "body": not_found}
+                   for r in json.loads(request.body)["requests"]]
+        return 200, {}, json.dumps({"responses": answers})
+
+    mocked_http.add_callback(responses.POST, "https://graph.microsoft.com/v1.0/$batch", batch,
+                             content_type="application/json")
     mocked_http.add(responses.GET, re.compile(r"https://graph\.microsoft\.com/.*"), status=404,
-                    json={"error": {"code": "ErrorItemNotFound", "message": "Not found."}})
+                    json=not_found)
     response = client.post("/api/corrections/preview",
                            json={"messageId": "AAMkAGI2", "templateId": "please-disregard",
                                  "fields": {"note": secret}},

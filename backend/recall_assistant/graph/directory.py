@@ -95,10 +95,19 @@ def signed_in_user(client: GraphClient) -> DirectoryPerson:
     return _person(body or {})
 
 
+# The tenant's verified domains (delegated User.Read is enough).
+DOMAINS_PATH, DOMAINS_PARAMS = "/organization", {"$select": "verifiedDomains"}
+
+
 def internal_domains(client: GraphClient) -> tuple[str, ...]:
     """The tenant's verified domains, lower-case (delegated User.Read is enough)."""
     with client.stage("internal_domains"):
-        body = client.get("/organization", params={"$select": "verifiedDomains"})
+        body = client.get(DOMAINS_PATH, params=DOMAINS_PARAMS)
+    return parse_domains(body)
+
+
+def parse_domains(body: Any) -> tuple[str, ...]:
+    """The verified domain names in an ``/organization`` answer, lower-case, each once."""
     names: list[str] = []
     for org in (body or {}).get("value") or []:
         for domain in org.get("verifiedDomains") or []:

@@ -139,18 +139,35 @@ def parse_message(body: Mapping[str, Any]) -> SentMessage:
     )
 
 
+def message_path(message_id: str, *, user: str | None = None) -> tuple[str, dict[str, str]]:
+    """Path and query of a ``GET`` for the message with REST id ``message_id``."""
+    return (f"{mailbox_root(user)}/messages/{path_segment(message_id)}",
+            {"$select": ",".join(MESSAGE_FIELDS)})
+
+
 def get_message(client: GraphClient, message_id: str, *, user: str | None = None) -> SentMessage:
     """The message with REST id ``message_id`` (raises ``GraphNotFound`` if it is gone)."""
+    path, params = message_path(message_id, user=user)
     with client.stage("get_message"):
-        body = client.get(f"{mailbox_root(user)}/messages/{path_segment(message_id)}",
-                          params={"$select": ",".join(MESSAGE_FIELDS)})
+        body = client.get(path, params=params)
     return parse_message(body or {})
+
+
+def sent_items_path(*, user: str | None = None) -> tuple[str, dict[str, str]]:
+    """Path and query of a ``GET`` for the well-known Sent Items folder's id."""
+    return f"{mailbox_root(user)}/mailFolders/sentitems", {"$select": "id"}
 
 
 def sent_items_folder_id(client: GraphClient, *, user: str | None = None) -> str:
     """The id of the well-known Sent Items folder, to compare with ``folder_id``."""
+    path, params = sent_items_path(user=user)
     with client.stage("sent_items_folder"):
-        body = client.get(f"{mailbox_root(user)}/mailFolders/sentitems", params={"$select": "id"})
+        body = client.get(path, params=params)
+    return parse_folder_id(body)
+
+
+def parse_folder_id(body: Any) -> str:
+    """The ``id`` of a folder answer ("" when there is none)."""
     return str((body or {}).get("id") or "")
 
 

@@ -1,8 +1,8 @@
 """Use case: "if I recall this message now, who loses it?" — Graph in, verdicts out.
 
 The Graph round trips are arranged in as few sequential stages as Graph allows:
-1. the message, the Sent Items folder id and the internal domains, in parallel (the last two
-   are cached per user and per tenant);
+1. the message, the Sent Items folder id and the internal domains, in one ``$batch`` (the
+   last two are cached per user and per tenant);
 2. every internal address resolved to a user or a group (``$batch``, 15 addresses a look-up);
 3. groups expanded, and — deep check only — each recipient's copy and mailbox kind, in parallel.
 External addresses are never looked up: the rules decide them by domain alone.
@@ -24,6 +24,7 @@ from ..graph import mail as graph_mail
 from ..graph import parallel
 from ..graph.client import GraphClient
 from ..graph.errors import GraphBadRequest, GraphNotFound
+from ..graph.message_context import load_message_context
 from ..recall import model
 from ..recall.eligibility import assess_eligibility
 from .directory_cache import TtlCache
@@ -127,27 +128,20 @@ class EligibilityService:
         domains_key = ("domains", caller.tenant_id)
         folder_id = self.cache.get(folder_key)
         domains = self.cache.get(domains_key)
-        # The folder and the domains go to the pool; the message is fetched in this thread.
-        folder_future = (None if folder_id else
-                         parallel.submit(graph_mail.sent_items_folder_id, graph))
-        domains_future = (None if domains else
-                          parallel.submit(graph_directory.internal_domains, graph))
+        # What is not cached comes with the message, in the same round trip.
         try:
-            message = graph_mail.get_message(graph, message_id)
+            loaded = load_message_context(graph, message_id, sent_items=not folder_id,
+                                          domains=domains is None)
         except GraphNotFound as exc:
             raise _not_found() from exc
         except GraphBadRequest as exc:
             raise _bad_id() from exc
-        finally:
-            # Waited for even when the message failed: nothing is left running for nobody.
-            for future in (folder_future, domains_future):
-                if future is not None:
-                    future.exception()
-        if folder_future is not None:
-            folder_id = folder_future.result()
+        message = loaded.message
+        if loaded.sent_items_id is not None:
+            folder_id = loaded.sent_items_id
             self.cache.put(folder_key, folder_id)
-        if domains_future is not None:
-            domains = tuple(d.lower() for d in domains_future.result())
+        if loaded.domains is not None:
+            domains = tuple(d.lower() for d in loaded.domains)
             self.cache.put(domains_key, domains)
         if not folder_id or message.folder_id != folder_id:
             raise Unprocessable(

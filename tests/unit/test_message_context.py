@@ -1,0 +1,122 @@
+"""The message, its folder and the tenant's domains: one round trip, the message's error first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+import responses
+
+from recall_assistant.graph import GraphClient, GraphForbidden, GraphNotFound
+from recall_assistant.graph.message_context import load_message_context
+
+BASE = "https://graph.test"
+V1 = f"{BASE}/v1.0"
+
+MESSAGE = {"id": "MSG-1", "subject": "Pricing", "sentDateTime": "2026-11-27T08:00:00Z",
+           "parentFolderId": "SENT-ID", "internetMessageId": "<m1@contoso.com>",
+           "toRecipients": [{"emailAddress": {"address": "ben@contoso.com", "name": "Ben"}}]}
+FOLDER = {"id": "SENT-ID"}
+ORGANIZATION = {"value": [{"verifiedDomains": [{"name": "Contoso.com"},
+                                               {"name": "contoso.onmicrosoft.com"}]}]}
+NOT_FOUND = {"error": {"code": "ErrorItemNotFound", "message": "Not found."}}
+DENIED = {"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}}
+
+
+@pytest.fixture
+def mocked() -> Iterator[responses.RequestsMock]:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield rsps
+
+
+@pytest.fixture
+def client() -> GraphClient:
+    return GraphClient(requests.Session(), BASE, lambda: "tok", sleep=lambda s: None,
+                       rng=lambda: 0.5)
+
+
+class FakeBatch:
+    """Answers each inner GET by its path; remembers every batch it was sent."""
+
+    def __init__(self, answers: dict[str, tuple[int, dict]]):
+        self.answers = answers
+        self.sent: list[list[dict]] = []
+
+    def __call__(self, request):
+        inner = json.loads(request.body)["requests"]
+        self.sent.append(inner)
+        responses_ = []
+        for entry in reversed(inner):  # Graph answers in any order
+            status, body = self.answers[urlsplit(entry["url"]).path]
+            responses_.append({"id": entry["id"], "status": status, "body": body,
+                               "headers": {"Content-Type": "application/json"}})
+        return 200, {}, json.dumps({"responses": responses_})
+
+
+def serve(mocked, answers: dict[str, tuple[int, dict]]) -> FakeBatch:
+    fake = FakeBatch(answers)
+    mocked.add_callback(responses.POST, f"{V1}/$batch", fake, content_type="application/json")
+    return fake
+
+
+def test_what_is_not_cached_comes_with_the_message_in_one_batch(mocked, client):
+    fake = serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+                          "/me/mailFolders/sentitems": (200, FOLDER),
+                          "/organization": (200, ORGANIZATION)})
+    loaded = load_message_context(client, "MSG-1", sent_items=True, domains=True)
+    assert len(mocked.calls) == 1 and len(fake.sent) == 1
+    urls = [entry["url"] for entry in fake.sent[0]]
+    assert [urlsplit(u).path for u in urls] == [
+        "/me/messages/MSG-1", "/me/mailFolders/sentitems", "/organization"]
+    assert parse_qs(urlsplit(urls[0]).query)["$select"][0].split(",")[:3] == [
+        "id", "subject", "sentDateTime"]
+    assert parse_qs(urlsplit(urls[1]).query) == {"$select": ["id"]}
+    assert parse_qs(urlsplit(urls[2]).query) == {"$select": ["verifiedDomains"]}
+    assert loaded.message.id == "MSG-1" and loaded.message.folder_id == "SENT-ID"
+    assert [a.address for a in loaded.message.to] == ["ben@contoso.com"]
+    assert loaded.sent_items_id == "SENT-ID"
+    assert loaded.domains == ("contoso.com", "contoso.onmicrosoft.com")
+
+
+def test_only_what_is_asked_is_fetched(mocked, client):
+    fake = serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+                          "/organization": (200, ORGANIZATION)})
+    loaded = load_message_context(client, "MSG-1", sent_items=False, domains=True)
+    assert [urlsplit(e["url"]).path for e in fake.sent[0]] == ["/me/messages/MSG-1",
+                                                              "/organization"]
+    assert loaded.sent_items_id is None and loaded.domains is not None
+
+
+def test_with_everything_cached_the_message_is_a_plain_get(mocked, client):
+    mocked.get(f"{V1}/me/messages/MSG-1", json=MESSAGE)
+    loaded = load_message_context(client, "MSG-1", sent_items=False, domains=False)
+    assert [c.request.method for c in mocked.calls] == ["GET"]
+    assert loaded.message.subject == "Pricing"
+    assert loaded.sent_items_id is None and loaded.domains is None
+
+
+def test_the_messages_own_error_comes_first(mocked, client):
+    serve(mocked, {"/me/messages/GONE": (404, NOT_FOUND),
+                   "/me/mailFolders/sentitems": (403, DENIED),
+                   "/organization": (200, ORGANIZATION)})
+    with pytest.raises(GraphNotFound):
+        load_message_context(client, "GONE", sent_items=True, domains=True)
+
+
+def test_a_failed_folder_look_up_is_not_taken_for_an_answer(mocked, client):
+    serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+                   "/me/mailFolders/sentitems": (403, DENIED),
+                   "/organization": (200, ORGANIZATION)})
+    with pytest.raises(GraphForbidden):
+        load_message_context(client, "MSG-1", sent_items=True, domains=True)
+
+
+def test_another_users_mailbox_is_named_in_every_path(mocked, client):
+    fake = serve(mocked, {"/users/u-1/messages/MSG-1": (200, MESSAGE),
+                          "/users/u-1/mailFolders/sentitems": (200, FOLDER)})
+    load_message_context(client, "MSG-1", sent_items=True, domains=False, user="u-1")
+    assert [urlsplit(e["url"]).path for e in fake.sent[0]] == [
+        "/users/u-1/messages/MSG-1", "/users/u-1/mailFolders/sentitems"]
