@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from ..values import quick_init
 from .model import (
     FIELDS,
     CheckMode,
@@ -62,7 +63,8 @@ class _Context:
     too_old: Reason | None
 
 
-@dataclass(frozen=True, slots=True)
+@quick_init
+@dataclass(frozen=True)
 class _Reached:
     """Someone the message reached, before judging: where they sit and what is known.
     ``key`` is the address as the rules compare it (``_norm``)."""

@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
+from ..values import quick_init
+
 Field = Literal["to", "cc", "bcc"]
 Kind = Literal["internal_user", "internal_group", "shared_mailbox", "external", "unresolved"]
 Verdict = Literal["likely", "unlikely", "impossible", "unknown"]
@@ -26,6 +28,7 @@ FIELDS: tuple[Field, ...] = ("to", "cc", "bcc")
 # ---------------------------------------------------------------------------- inputs
 
 
+@quick_init
 @dataclass(frozen=True)
 class MessageRecipient:
     """One address on the sent message, as Graph lists it."""
@@ -47,6 +50,7 @@ class SentMessage:
     recipients: tuple[MessageRecipient, ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class DirectoryUser:
     """A user object the directory returned for an address.
@@ -63,6 +67,7 @@ class DirectoryUser:
     mailbox_purpose: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class GroupMember:
     """A person found by expanding a group (transitively, by the service).
@@ -120,6 +125,7 @@ class MailboxCopy:
 # ---------------------------------------------------------------------------- outputs
 
 
+@quick_init
 @dataclass(frozen=True)
 class Reason:
     """Why a verdict is what it is: a stable ``code``, its English ``text``, and the values
@@ -130,6 +136,7 @@ class Reason:
     params: tuple[tuple[str, str], ...] = ()
 
 
+@quick_init
 @dataclass(frozen=True)
 class RecipientVerdict:
     """What recall will probably do for one person (or, informationally, for one group).
