@@ -139,3 +139,20 @@ def test_a_graph_answer_that_does_not_parse_is_an_error():
     responses.get(f"{BASE}/v1.0/me", body=b"{broken", content_type="application/json")
     with pytest.raises(GraphError, match="does not parse"):
         client().get("/me")
+
+
+@responses.activate
+def test_a_json_body_sent_to_graph_says_so():
+    responses.post(f"{BASE}/v1.0/me/translateExchangeIds", json={"value": []})
+    client().post("/me/translateExchangeIds", {"inputIds": ["é"], "sourceIdType": "ewsId"})
+    sent = responses.calls[0].request
+    assert sent.headers["Content-Type"] == "application/json"
+    assert json.loads(sent.body) == {"inputIds": ["é"], "sourceIdType": "ewsId"}
+    assert int(sent.headers["Content-Length"]) == len(sent.body)
+
+
+@responses.activate
+def test_a_body_without_json_has_no_content_type_of_ours():
+    responses.post(f"{BASE}/v1.0/me/messages/1/send", status=202)
+    client().post("/me/messages/1/send")
+    assert "Content-Type" not in responses.calls[0].request.headers

@@ -302,8 +302,11 @@ class GraphClient:
         # environment and proxy settings that a Graph call never has, and that merging cost
         # more than the rest of our work on a typical request. Session headers still apply.
         prepared = requests.PreparedRequest()
+        body = None if json is None else jsonio.dumps(json)  # a $batch body: orjson is quicker
         prepared.prepare(method=method, url=url, headers={**self._session.headers, **headers},
-                         json=json)
+                         data=body)
+        if body is not None and "Content-Type" not in prepared.headers:
+            prepared.headers["Content-Type"] = "application/json"
         return self._session.send(prepared, timeout=timeout, allow_redirects=False)
 
     def get(self, path: str, *, params: Mapping[str, object] | None = None,
