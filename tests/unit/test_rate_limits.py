@@ -185,3 +185,11 @@ def test_expired_counters_are_forgotten_without_a_thread(monkeypatch):
     storage.incr("new", expiry=10)  # counting anything sweeps what expired
     assert "old" not in storage.storage and "old" not in storage.expirations
     assert storage.get("new") == 1
+
+
+def test_only_the_limited_routes_pay_for_the_limiter(client):
+    # flask-limiter's own before-request pass (for app-wide limits, which we do not use) is
+    # taken out; the limits on the routes are checked by their wrappers (tests above).
+    hooks = client.application.before_request_funcs.get(None, [])
+    assert not [h for h in hooks if type(getattr(h, "__self__", None)).__module__.startswith(
+        "flask_limiter")]
