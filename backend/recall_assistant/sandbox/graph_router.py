@@ -147,28 +147,32 @@ def split_path(path: str) -> list[str]:
 
 
 @overload
-def dispatch(state: Sandbox, router: Router, req: GraphRequest) -> GraphResponse: ...
+def dispatch(state: Sandbox, router: Router, req: GraphRequest, *,
+             wait: bool = True) -> GraphResponse: ...
 @overload
 def dispatch(state: Sandbox, router: Router, req: GraphRequest,
-             finish: Callable[[GraphResponse], T]) -> T: ...
+             finish: Callable[[GraphResponse], T], *, wait: bool = True) -> T: ...
 
 
 def dispatch(state: Sandbox, router: Router, req: GraphRequest,
-             finish: Callable[[GraphResponse], Any] | None = None) -> Any:
+             finish: Callable[[GraphResponse], Any] | None = None, *,
+             wait: bool = True) -> Any:
     """Answer one Graph request (never raises: errors come back in Graph's shape).
 
     ``finish`` turns the answer into what the caller sends on (a $batch writes out its inner
     answer) and its result is returned. It runs before the latency wait, which comes last:
     when the wait ends, the answer is ready to go, as Graph's is at its response time.
+    ``wait=False`` (a $batch, which waits once for all) skips the wait, unless the request
+    holds a mailbox slot: that one is held for the whole latency, so concurrency shows.
     """
     request_id = str(correlation_id())
     admitted = False  # only an admitted request waits: a refusal is answered at once
     with ExitStack() as held:  # the mailbox slot, held through the wait
         try:
             route, call = _admit(state, router, req)
-            held.enter_context(state.faults.slot(call.caller.client_id or "app",
-                                                 _mailbox(route, call.owner)))
-            admitted = True
+            mailbox = _mailbox(route, call.owner)
+            held.enter_context(state.faults.slot(call.caller.client_id or "app", mailbox))
+            admitted = wait or mailbox is not None
             response = route.handler(call)
             response.encoded()  # here, so that a body JSON cannot write is answered as a bug
         except GraphError as error:
