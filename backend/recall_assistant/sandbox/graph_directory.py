@@ -9,6 +9,7 @@ opaque ``$skiptoken`` (default page 100, at most 999).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from . import odata
@@ -131,13 +132,20 @@ def list_users(call: Call) -> GraphResponse:
     by_mail = call.state.mail.directory.user_by_mail
     users = (call.state.tenant.users if wanted is None else
              [u for u in map(by_mail, sorted(wanted)) if u is not None])
+    fields = tuple(select or _USER_DEFAULT)
     for user in users:
-        record = user_json(user, everything=True)
         # Found through the index, a user is a match already.
         if wanted is not None or tree is None or odata.matches(
-                tree, _by_property(record, _USER_PROPS)):
-            records.append(odata.pick(record, select or list(_USER_DEFAULT)))
+                tree, _by_property(user_json(user, everything=True), _USER_PROPS)):
+            records.append(dict(_user_record(user, fields)))
     return _page(call, records, _context(call, "users", select))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _user_record(user: User, fields: tuple[str, ...]) -> dict[str, Any]:
+    # Users are fixed for the sandbox's life (frozen): each record is made once per $select.
+    # Callers get a copy, so that no answer can change another.
+    return odata.pick(user_json(user, everything=True), list(fields))
 
 
 def list_groups(call: Call) -> GraphResponse:

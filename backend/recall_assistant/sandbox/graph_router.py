@@ -191,6 +191,16 @@ def dispatch(state: Sandbox, router: Router, req: GraphRequest,
         return answer
 
 
+def may_hold_a_mailbox(router: Router, req: GraphRequest) -> bool:
+    """Whether ``req`` goes to a mailbox, and so may hold one of its slots for the whole
+    latency (an unknown path does not: it is refused at once)."""
+    try:
+        route, _, _ = router.resolve(req)
+    except GraphError:
+        return False
+    return route.family == "mail"
+
+
 def _admit(state: Sandbox, router: Router, req: GraphRequest) -> tuple[Route, Call]:
     """The route and the handler's call for ``req``, once the caller may make it and no
     fault was drawn; raises GraphError otherwise."""
