@@ -101,6 +101,10 @@ class Route:
 @dataclass
 class Router:
     routes: list[Route] = field(default_factory=list)
+    # (method, version, path) → what resolve found: a batch of 20 look-ups asks 20 times, and
+    # matching walks every route. Only successes are kept; the paths are few (ids aside).
+    _found: dict[tuple[str, str, str], tuple[Route, dict[str, str], str | None]] = field(
+        default_factory=dict, repr=False)
 
     def add(self, method: str, path: str, handler: Handler, *, scoped: bool, family: str,
             permissions: frozenset[str], self_permissions: frozenset[str] = frozenset(),
@@ -108,9 +112,21 @@ class Router:
         pattern = tuple(s for s in path.split("/") if s)
         self.routes.append(Route(method, pattern, handler, scoped, family, permissions,
                                  self_permissions, versions))
+        self._found.clear()
 
     def resolve(self, req: GraphRequest) -> tuple[Route, dict[str, str], str | None]:
         """The route for ``req``, its captured values and its owner key (ME, a key, None)."""
+        key = (req.method, req.version, req.path)
+        found = self._found.get(key)
+        if found is None:
+            found = self._resolve(req)
+            if len(self._found) >= 4096:
+                self._found.clear()
+            self._found[key] = found
+        route, params, owner = found
+        return route, dict(params), owner
+
+    def _resolve(self, req: GraphRequest) -> tuple[Route, dict[str, str], str | None]:
         segments = split_path(req.path)
         owner: str | None = None
         if segments and segments[0].lower() == ME:
