@@ -120,3 +120,18 @@ def test_another_users_mailbox_is_named_in_every_path(mocked, client):
     load_message_context(client, "MSG-1", sent_items=True, domains=False, user="u-1")
     assert [urlsplit(e["url"]).path for e in fake.sent[0]] == [
         "/users/u-1/messages/MSG-1", "/users/u-1/mailFolders/sentitems"]
+
+
+def test_recipients_graph_cannot_have_sent_are_left_out():
+    from types import MappingProxyType
+
+    from recall_assistant.graph.mail import parse_message
+
+    message = parse_message({**MESSAGE, "toRecipients": [
+        {"emailAddress": {"address": " Ben@Contoso.com ", "name": "Ben"}},
+        MappingProxyType({"emailAddress": MappingProxyType({"address": "eve@contoso.com"})}),
+        {"emailAddress": "not an object"}, "not an object", None, {"other": 1},
+        {"emailAddress": {"address": "", "name": ""}},
+    ]})
+    assert [(a.address, a.name) for a in message.to] == [("Ben@Contoso.com", "Ben"),
+                                                         ("eve@contoso.com", "")]
