@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -27,13 +26,7 @@ DENIED = {"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}
 
 
 @pytest.fixture
-def mocked() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        yield rsps
-
-
-@pytest.fixture
-def client() -> GraphClient:
+def graph() -> GraphClient:
     return GraphClient(requests.Session(), BASE, lambda: "tok", sleep=lambda s: None,
                        rng=lambda: 0.5)
 
@@ -56,18 +49,18 @@ class FakeBatch:
         return 200, {}, json.dumps({"responses": responses_})
 
 
-def serve(mocked, answers: dict[str, tuple[int, dict]]) -> FakeBatch:
+def serve(mocked_http, answers: dict[str, tuple[int, dict]]) -> FakeBatch:
     fake = FakeBatch(answers)
-    mocked.add_callback(responses.POST, f"{V1}/$batch", fake, content_type="application/json")
+    mocked_http.add_callback(responses.POST, f"{V1}/$batch", fake, content_type="application/json")
     return fake
 
 
-def test_what_is_not_cached_comes_with_the_message_in_one_batch(mocked, client):
-    fake = serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+def test_what_is_not_cached_comes_with_the_message_in_one_batch(mocked_http, graph):
+    fake = serve(mocked_http, {"/me/messages/MSG-1": (200, MESSAGE),
                           "/me/mailFolders/sentitems": (200, FOLDER),
                           "/organization": (200, ORGANIZATION)})
-    loaded = load_message_context(client, "MSG-1", sent_items=True, domains=True)
-    assert len(mocked.calls) == 1 and len(fake.sent) == 1
+    loaded = load_message_context(graph, "MSG-1", sent_items=True, domains=True)
+    assert len(mocked_http.calls) == 1 and len(fake.sent) == 1
     urls = [entry["url"] for entry in fake.sent[0]]
     assert [urlsplit(u).path for u in urls] == [
         "/me/messages/MSG-1", "/me/mailFolders/sentitems", "/organization"]
@@ -81,43 +74,43 @@ def test_what_is_not_cached_comes_with_the_message_in_one_batch(mocked, client):
     assert loaded.domains == ("contoso.com", "contoso.onmicrosoft.com")
 
 
-def test_only_what_is_asked_is_fetched(mocked, client):
-    fake = serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+def test_only_what_is_asked_is_fetched(mocked_http, graph):
+    fake = serve(mocked_http, {"/me/messages/MSG-1": (200, MESSAGE),
                           "/organization": (200, ORGANIZATION)})
-    loaded = load_message_context(client, "MSG-1", sent_items=False, domains=True)
+    loaded = load_message_context(graph, "MSG-1", sent_items=False, domains=True)
     assert [urlsplit(e["url"]).path for e in fake.sent[0]] == ["/me/messages/MSG-1",
                                                               "/organization"]
     assert loaded.sent_items_id is None and loaded.domains is not None
 
 
-def test_with_everything_cached_the_message_is_a_plain_get(mocked, client):
-    mocked.get(f"{V1}/me/messages/MSG-1", json=MESSAGE)
-    loaded = load_message_context(client, "MSG-1", sent_items=False, domains=False)
-    assert [c.request.method for c in mocked.calls] == ["GET"]
+def test_with_everything_cached_the_message_is_a_plain_get(mocked_http, graph):
+    mocked_http.get(f"{V1}/me/messages/MSG-1", json=MESSAGE)
+    loaded = load_message_context(graph, "MSG-1", sent_items=False, domains=False)
+    assert [c.request.method for c in mocked_http.calls] == ["GET"]
     assert loaded.message.subject == "Pricing"
     assert loaded.sent_items_id is None and loaded.domains is None
 
 
-def test_the_messages_own_error_comes_first(mocked, client):
-    serve(mocked, {"/me/messages/GONE": (404, NOT_FOUND),
+def test_the_messages_own_error_comes_first(mocked_http, graph):
+    serve(mocked_http, {"/me/messages/GONE": (404, NOT_FOUND),
                    "/me/mailFolders/sentitems": (403, DENIED),
                    "/organization": (200, ORGANIZATION)})
     with pytest.raises(GraphNotFound):
-        load_message_context(client, "GONE", sent_items=True, domains=True)
+        load_message_context(graph, "GONE", sent_items=True, domains=True)
 
 
-def test_a_failed_folder_look_up_is_not_taken_for_an_answer(mocked, client):
-    serve(mocked, {"/me/messages/MSG-1": (200, MESSAGE),
+def test_a_failed_folder_look_up_is_not_taken_for_an_answer(mocked_http, graph):
+    serve(mocked_http, {"/me/messages/MSG-1": (200, MESSAGE),
                    "/me/mailFolders/sentitems": (403, DENIED),
                    "/organization": (200, ORGANIZATION)})
     with pytest.raises(GraphForbidden):
-        load_message_context(client, "MSG-1", sent_items=True, domains=True)
+        load_message_context(graph, "MSG-1", sent_items=True, domains=True)
 
 
-def test_another_users_mailbox_is_named_in_every_path(mocked, client):
-    fake = serve(mocked, {"/users/u-1/messages/MSG-1": (200, MESSAGE),
+def test_another_users_mailbox_is_named_in_every_path(mocked_http, graph):
+    fake = serve(mocked_http, {"/users/u-1/messages/MSG-1": (200, MESSAGE),
                           "/users/u-1/mailFolders/sentitems": (200, FOLDER)})
-    load_message_context(client, "MSG-1", sent_items=True, domains=False, user="u-1")
+    load_message_context(graph, "MSG-1", sent_items=True, domains=False, user="u-1")
     assert [urlsplit(e["url"]).path for e in fake.sent[0]] == [
         "/users/u-1/messages/MSG-1", "/users/u-1/mailFolders/sentitems"]
 
