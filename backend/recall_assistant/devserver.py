@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import ssl
 import sys
+import time
 from typing import Any
 
 from cheroot import wsgi
@@ -38,12 +39,36 @@ def log_server_error(msg: str = "", level: int = logging.INFO, traceback: bool =
             exc_info=traceback)
 
 
+# The environ key holding when the server noticed the request (``time.monotonic()``).
+NOTICED = "recall_assistant.noticed"
+
+
+class _Gateway(wsgi.Gateway_10):
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ[NOTICED] = getattr(self.req.conn, "noticed", None)
+        return environ
+
+
+class _Server(wsgi.Server):
+    """Notes when a request on a kept-alive connection was noticed: its bytes were there and
+    the loop woke up. The worker that reads it may start later, when other requests keep the
+    interpreter lock. A new connection's first request has no such moment (its TLS handshake
+    comes first): its worker's own clock serves."""
+
+    def process_conn(self, conn: Any) -> None:
+        conn.noticed = time.monotonic() if getattr(conn, "kept", False) else None
+        conn.kept = True
+        super().process_conn(conn)
+
+
 class DevServer:
     """A threaded HTTPS WSGI server, bound as soon as it is made (port 0 picks a free one)."""
 
     def __init__(self, host: str, port: int, app: Any, cert_file: str, key_file: str):
-        self._server = wsgi.Server((host, port), app, numthreads=THREADS, max=4 * THREADS,
-                                   request_queue_size=64, timeout=30)
+        self._server = _Server((host, port), app, numthreads=THREADS, max=4 * THREADS,
+                               request_queue_size=64, timeout=30)
+        self._server.gateway = _Gateway
         self._server.ssl_adapter = BuiltinSSLAdapter(cert_file, key_file)
         self._server.error_log = log_server_error
         # How often the accept loop wakes up; it bounds how long stop() takes (0.5 s default).
