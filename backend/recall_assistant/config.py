@@ -61,7 +61,7 @@ class Settings:
     admin_role: str = "RecallAssistant.Admin"
     log_level: str = "INFO"
     max_body_bytes: int = 256 * 1024
-    # Per-user request limits (flask-limiter's syntax, e.g. "30/minute") and where their
+    # Per-user request limits (the limits package's syntax, e.g. "30/minute") and where their
     # counters live: memory:// counts per process, redis://host:6379 across instances.
     rate_limit_storage: str = field(default="memory://", repr=False)
     rate_limit_mutating: str = "30/minute"

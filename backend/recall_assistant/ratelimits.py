@@ -1,4 +1,4 @@
-"""Per-user request limits on the routes that act or cost Graph calls (flask-limiter).
+"""Per-user request limits on the routes that act or cost Graph calls (the limits package).
 
 Each limited route counts requests per signed-in user (tenant id and object id from the
 validated token); a request without a valid token counts against its remote address. A
@@ -6,6 +6,9 @@ request over the limit gets 429 ``rate_limited`` with ``Retry-After``, before th
 The counters live where ``RA_RATE_LIMIT_STORAGE`` says: in memory (one process), or in Redis
 so that several instances share them; if Redis stops answering, each process counts alone
 until it is back rather than refusing everyone.
+
+The check is ours, on the ``limits`` package that flask-limiter is built on: flask-limiter's
+own bookkeeping around one counter took 180 µs a request, the counter 8 µs.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, g, request
-from flask_limiter import Limiter, RateLimitExceeded
+from limits import RateLimitItem, parse_many
 from limits.errors import ConfigurationError
-from limits.storage import MemoryStorage
+from limits.storage import MemoryStorage, Storage, storage_from_string
+from limits.strategies import SlidingWindowCounterRateLimiter
 
 from .config import Settings
 from .errors import ConfigError, RecallAssistantError, TooManyRequests
@@ -93,44 +97,80 @@ def caller_key() -> str:
     return key
 
 
-def install_rate_limits(app: Flask, settings: Settings,
-                        render: Callable[[RecallAssistantError], Any]) -> Limiter:
-    """Limit the routes of ``LIMITED_ROUTES`` (call after the blueprints are registered)."""
-    limiter = Limiter(
-        caller_key,
-        storage_uri=storage_uri(settings.rate_limit_storage),
-        strategy="sliding-window-counter",  # no burst of twice the limit at a window's edge
-        key_prefix="recall-assistant",
-        in_memory_fallback_enabled=True,
-        swallow_errors=True,
-        headers_enabled=False,  # Retry-After goes on the 429 only (below)
-    )
-    try:
-        limiter.init_app(app)
-    except ConfigurationError as exc:
-        scheme = settings.rate_limit_storage.split("://", 1)[0]
-        raise ConfigError(f"RA_RATE_LIMIT_STORAGE ({scheme}://): {exc} Install the extra: "
-                          "pip install 'recall-assistant[redis]'.") from exc
-    # flask-limiter also checks every request before the view for app-wide and default
-    # limits; we have none (each limit is on its route, checked by the wrapper below), and
-    # that pass cost 0.2 ms of every request.
-    app.before_request_funcs[None].remove(limiter._check_request_limit)
-    values = {"mutating": settings.rate_limit_mutating, "read": settings.rate_limit_read}
-    for method, path, kind in LIMITED_ROUTES:
-        endpoint = _endpoint(app, method, path)
-        app.view_functions[endpoint] = limiter.limit(values[kind])(app.view_functions[endpoint])
+class RateLimits:
+    """The counters, and the limits of each limited (method, endpoint)."""
 
-    @app.errorhandler(RateLimitExceeded)
-    def too_many_requests(exc: RateLimitExceeded) -> Any:
-        current = limiter.current_limit
-        wait = max(1, int(current.reset_at - time.time())) if current is not None else 60
-        log.info("rate limited on %s (%s); retry in %d s", request.endpoint, exc.description,
-                 wait)
+    # After the shared storage failed, how long each process counts alone before trying it.
+    RETRY_STORAGE_AFTER_S = 30.0
+    NAMESPACE = "recall-assistant"  # the counters' keys in a shared Redis start with it
+
+    def __init__(self, settings: Settings, clock: Callable[[], float] = time.monotonic):
+        try:
+            self.storage: Storage = storage_from_string(storage_uri(settings.rate_limit_storage))
+        except ConfigurationError as exc:
+            scheme = settings.rate_limit_storage.split("://", 1)[0]
+            raise ConfigError(f"RA_RATE_LIMIT_STORAGE ({scheme}://): {exc} Install the extra: "
+                              "pip install 'recall-assistant[redis]'.") from exc
+        # The sliding window counter: no burst of twice the limit at a window's edge.
+        self._shared = SlidingWindowCounterRateLimiter(self.storage)
+        self._alone = SlidingWindowCounterRateLimiter(QuietMemoryStorage())
+        self._values = {"mutating": parse_many(settings.rate_limit_mutating),
+                        "read": parse_many(settings.rate_limit_read)}
+        self._limits: dict[tuple[str, str], list[RateLimitItem]] = {}
+        self._shared_down_until = 0.0
+        self._clock = clock
+
+    def limit(self, method: str, endpoint: str, kind: str) -> None:
+        """Hold requests of ``method`` to ``endpoint`` to the ``kind`` setting's limits."""
+        self._limits[(method, endpoint)] = self._values[kind]
+
+    def limited(self, method: str, endpoint: str | None) -> bool:
+        """Whether requests of ``method`` to ``endpoint`` are counted."""
+        return (method, endpoint) in self._limits
+
+    def wait(self, method: str, endpoint: str, key: str) -> int | None:
+        """Count a request of ``key``; ``None`` when it may go on, else seconds to wait."""
+        items = self._limits[(method, endpoint)]
+        if self._clock() >= self._shared_down_until:
+            try:
+                return _hit(self._shared, items, self.NAMESPACE, endpoint, key)
+            except Exception as exc:  # noqa: BLE001 - whatever the storage's driver raises
+                self._shared_down_until = self._clock() + self.RETRY_STORAGE_AFTER_S
+                log.warning("rate-limit storage unreachable (%s); counting in this process "
+                            "for %.0f s", type(exc).__name__, self.RETRY_STORAGE_AFTER_S)
+        return _hit(self._alone, items, self.NAMESPACE, endpoint, key)
+
+
+def _hit(limiter: SlidingWindowCounterRateLimiter, items: list[RateLimitItem],
+         *identifiers: str) -> int | None:
+    for item in items:
+        if not limiter.hit(item, *identifiers):
+            reset = limiter.get_window_stats(item, *identifiers).reset_time
+            return max(1, int(reset - time.time()))
+    return None
+
+
+def install_rate_limits(app: Flask, settings: Settings,
+                        render: Callable[[RecallAssistantError], Any]) -> RateLimits:
+    """Limit the routes of ``LIMITED_ROUTES`` (call after the blueprints are registered)."""
+    limits = RateLimits(settings)
+    for method, path, kind in LIMITED_ROUTES:
+        limits.limit(method, _endpoint(app, method, path), kind)
+
+    @app.before_request
+    def enforce_rate_limits() -> Any:
+        # Registered last: runs after the other hooks, before the view.
+        if not limits.limited(request.method, request.endpoint):
+            return None
+        wait = limits.wait(request.method, str(request.endpoint), caller_key())
+        if wait is None:
+            return None
+        log.info("rate limited on %s; retry in %d s", request.endpoint, wait)
         return render(TooManyRequests(details={"retryAfterSeconds": wait},
                                       headers={"Retry-After": str(wait)}))
 
-    app.extensions[EXTENSION] = limiter
-    return limiter
+    app.extensions[EXTENSION] = limits
+    return limits
 
 
 def _endpoint(app: Flask, method: str, path: str) -> str:

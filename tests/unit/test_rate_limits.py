@@ -1,4 +1,4 @@
-"""Per-user rate limits (flask-limiter): 429 ``rate_limited`` with Retry-After, per user."""
+"""Per-user rate limits: 429 ``rate_limited`` with Retry-After, per user and route."""
 
 from __future__ import annotations
 
@@ -187,9 +187,44 @@ def test_expired_counters_are_forgotten_without_a_thread(monkeypatch):
     assert storage.get("new") == 1
 
 
-def test_only_the_limited_routes_pay_for_the_limiter(client):
-    # flask-limiter's own before-request pass (for app-wide limits, which we do not use) is
-    # taken out; the limits on the routes are checked by their wrappers (tests above).
-    hooks = client.application.before_request_funcs.get(None, [])
-    assert not [h for h in hooks if type(getattr(h, "__self__", None)).__module__.startswith(
-        "flask_limiter")]
+def test_only_the_limited_routes_are_counted(client, entra, monkeypatch):
+    from recall_assistant.ratelimits import EXTENSION
+
+    limits = client.application.extensions[EXTENSION]
+    counted = []
+    real_wait = limits.wait
+    monkeypatch.setattr(limits, "wait", lambda *a: counted.append(a[:2]) or real_wait(*a))
+    headers = bearer(entra.mint())
+    client.get("/api/me", headers=headers)
+    client.get("/healthz")
+    assert counted == []
+    # Counted before the view: even a request the view then refuses (400, no Graph call).
+    assert client.post("/api/eligibility", json={}, headers=headers).status_code == 400
+    assert counted == [("POST", "eligibility.check_eligibility")]
+
+
+def test_an_unreachable_shared_storage_means_counting_alone_for_a_while(settings, caplog):
+    from recall_assistant.ratelimits import RateLimits
+
+    now = [100.0]
+    limits = RateLimits(settings.replace(rate_limit_read="2/minute"), clock=lambda: now[0])
+    limits.limit("POST", "eligibility.check_eligibility", "read")
+    tried = []
+
+    class Down:
+        def hit(self, *args):
+            tried.append(now[0])
+            raise ConnectionError("redis went away")
+
+    limits._shared = Down()
+    with caplog.at_level("WARNING", logger="recall_assistant.ratelimits"):
+        answers = [limits.wait("POST", "eligibility.check_eligibility", "user:t:o")
+                   for _ in range(3)]
+    # Nobody is refused for the storage's sake; the process's own counters still hold the
+    # limit, and the shared storage is not asked again until the pause is over.
+    assert answers[:2] == [None, None] and answers[2] is not None and answers[2] >= 1
+    assert tried == [100.0]
+    assert "rate-limit storage unreachable (ConnectionError)" in caplog.text
+    now[0] += RateLimits.RETRY_STORAGE_AFTER_S
+    limits.wait("POST", "eligibility.check_eligibility", "user:t:o")
+    assert tried == [100.0, 100.0 + RateLimits.RETRY_STORAGE_AFTER_S]
