@@ -112,15 +112,13 @@ def _batch(state: Sandbox, outer: GraphRequest) -> GraphResponse:
         # latency, so they go to the long-lived pool to wait side by side; the others are
         # answered here, one after the other. Twenty threads computing at once kept the
         # other batches arriving meanwhile from being read for 10 ms (one interpreter lock).
-        answered: dict[str, _InnerAnswer] = {}
-        for entry in entries:
-            if may_hold_a_mailbox(ROUTER, inners[entry["id"].lower()]):
-                results[entry["id"].lower()] = _INDEPENDENT.submit(run, entry)
-        for entry in entries:
-            if entry["id"].lower() not in results:
-                answered[entry["id"].lower()] = run(entry)
+        keys = list(by_id)  # in the batch's order
+        for key in keys:
+            if may_hold_a_mailbox(ROUTER, inners[key]):
+                results[key] = _INDEPENDENT.submit(run, by_id[key])
+        answered = {key: run(by_id[key]) for key in keys if key not in results}
         responses = [answered[key] if key in answered else results[key].result()
-                     for key in (entry["id"].lower() for entry in entries)]
+                     for key in keys]
     else:
         # Dependencies are submitted first (entries are in dependency order), and every entry
         # has its own worker, so a waiting entry never starves the one it waits for.

@@ -182,13 +182,13 @@ def dispatch(state: Sandbox, router: Router, req: GraphRequest,
     holds a mailbox slot: that one is held for the whole latency, so concurrency shows.
     """
     request_id = str(correlation_id())
-    admitted = False  # only an admitted request waits: a refusal is answered at once
+    waits = False  # a refusal is answered at once; so is an answer the caller waits for
     with ExitStack() as held:  # the mailbox slot, held through the wait
         try:
             route, call = _admit(state, router, req)
             mailbox = _mailbox(route, call.owner)
             held.enter_context(state.faults.slot(call.caller.client_id or "app", mailbox))
-            admitted = wait or mailbox is not None
+            waits = wait or mailbox is not None
             response = route.handler(call)
             response.encoded()  # here, so that a body JSON cannot write is answered as a bug
         except GraphError as error:
@@ -202,7 +202,7 @@ def dispatch(state: Sandbox, router: Router, req: GraphRequest,
         response.headers["client-request-id"] = req.client_request_id
         response.encoded()  # an error's body (the handler's is written already)
         answer = finish(response) if finish is not None else response
-        if admitted:  # last, and inside the slot: the answer is ready when the wait ends
+        if waits:  # last, and inside the slot: the answer is ready when the wait ends
             state.faults.latency(since=req.arrived)
         return answer
 
