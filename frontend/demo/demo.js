@@ -1,7 +1,9 @@
 /**
  * The demo page: choose a signed-in user and one of their messages, and see the task pane in a
  * 320 px frame as Outlook shows it. `/demo?user=<address>&message=<id>[&lang=de-DE]` opens
- * straight on that message. Notifications the pane puts on the message appear above it.
+ * straight on that message. Notifications the pane puts on the message appear above it. The
+ * reading pane shows the message's text, so that after a recall or a correction a person can
+ * open each recipient's Inbox and read what actually landed there.
  */
 
 const userSelect = document.getElementById("user");
@@ -38,10 +40,12 @@ function fillMessages(wanted) {
 }
 
 function showMessage(user, message) {
+  const from = message?.from || { name: user.displayName, address: user.mail };
   text("folder", message ? FOLDERS[message.folder] || message.folder : "");
   text("subject", message ? message.subject : "No message open");
-  text("from", message ? `${user.displayName} <${user.mail}>` : "");
+  text("from", message ? `${from.name} <${from.address}>` : "");
   text("to", message ? message.to.join("; ") : "");
+  text("body", message ? message.body || "" : "");
   document.getElementById("notifications").replaceChildren();
 }
 
@@ -88,16 +92,39 @@ window.addEventListener("message", (event) => {
   }
 });
 
-async function init() {
-  const params = new URLSearchParams(window.location.search);
+/** The sandbox's mailboxes as they are now; false (and a message saying so) if it failed. */
+async function loadMailboxes() {
   try {
     const response = await fetch("/sandbox/demo/mailboxes", { cache: "no-store" });
     if (!response.ok) {
       throw new Error(`HTTP ${response.status}`);
     }
     users = (await response.json()).users;
+    return true;
   } catch (error) {
     status.textContent = `The sandbox tenant did not answer (${error.message}). Reload the page.`;
+    return false;
+  }
+}
+
+/** Read the mailboxes again (a correction or a recall report may have arrived). */
+async function refresh() {
+  const wantedUser = userSelect.value;
+  const wantedMessage = messageSelect.value;
+  if (!(await loadMailboxes())) {
+    return;
+  }
+  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
+  userSelect.value = users.some((u) => u.mail === wantedUser) ? wantedUser : users[0].mail;
+  fillMessages(wantedMessage);
+  const user = currentUser();
+  showMessage(user, user.messages.find((m) => m.id === messageSelect.value));
+  status.textContent = "Mailboxes read again.";
+}
+
+async function init() {
+  const params = new URLSearchParams(window.location.search);
+  if (!(await loadMailboxes())) {
     return;
   }
   userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
@@ -110,6 +137,7 @@ async function init() {
   userSelect.disabled = false;
   messageSelect.disabled = false;
   userSelect.addEventListener("change", () => fillMessages(null));
+  document.getElementById("refresh").addEventListener("click", refresh);
   document.getElementById("picker").addEventListener("submit", (event) => {
     event.preventDefault();
     open();

@@ -2,7 +2,9 @@
 
 Sandbox only, like everything under ``/sandbox``: ``GET /sandbox/demo/mailboxes`` →
 ``{"users": [{"mail", "displayName", "messages": [{"id", "ewsId", "subject", "folder",
-"sentDateTime", "to": [addresses]}]}]}``, messages in Sent Items first, newest first. It reads
+"sentDateTime", "from": {"address", "name"}, "to": [addresses], "body": text}]}]}``, messages
+in Sent Items first, newest first. The body lets a person read what actually landed in each
+mailbox (a correction, a recall report) in the demo's reading pane. It reads
 the sandbox's state directly (no token, no latency, no injected faults), so the demo's pickers
 work even while a test makes Graph fail.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 
 from .app import sandbox
+from .html_text import html_to_text
 from .mailstore import StoredMessage, ews_id
 
 demo = Blueprint("sandbox_demo", __name__)
@@ -37,4 +40,6 @@ def mailboxes() -> Response:
 def _message(m: StoredMessage) -> dict:
     return {"id": m.id, "ewsId": ews_id(m.id), "subject": m.subject, "folder": m.folder,
             "sentDateTime": m.sent,
-            "to": [r.address for r in (*m.to, *m.cc, *m.bcc)]}
+            "from": {"address": m.sender.address, "name": m.sender.name},
+            "to": [r.address for r in (*m.to, *m.cc, *m.bcc)],
+            "body": html_to_text(m.body) if m.body_type == "html" else m.body}
