@@ -71,6 +71,8 @@ STORE: Codes = {503: ("database_unavailable",)}
 TEMPLATES: Codes = {400: ("template_fields",), 404: ("template_not_found",),
                     500: ("template_broken",)}
 AUDIENCE: Codes = {422: ("recipients_not_in_original", "empty_audience", "invalid_audience")}
+# The draft read back before send still held the original, or not the preview: nothing sent.
+SEND_CHECK: Codes = {422: ("correction_quotes_original", "correction_not_as_previewed")}
 RATE_LIMITED: Codes = {429: ("rate_limited",)}  # ratelimits.LIMITED_ROUTES
 EXACTLY_ONCE: Codes = {400: ("idempotency_key_required",),
                        409: ("idempotency_conflict", "request_in_progress"),
@@ -127,8 +129,8 @@ OPERATIONS: dict[str, Operation] = {
         errors=merge(ON_GRAPH, JSON_BODY, A_MESSAGE, RATE_LIMITED)),
     "recalls.request_recall": Operation(
         recalls.RecallAccepted, status=202, body=recalls.RecallRequest, idempotent=True,
-        errors=merge(ON_GRAPH, JSON_BODY, A_MESSAGE, TEMPLATES, STORE, EXACTLY_ONCE,
-                     RATE_LIMITED)),
+        errors=merge(ON_GRAPH, JSON_BODY, A_MESSAGE, TEMPLATES, AUDIENCE, STORE,
+                     EXACTLY_ONCE, RATE_LIMITED)),
     "recalls.recall_status": Operation(
         recalls.RecallStatus, errors=merge(ON_GRAPH, STORE, {404: ("action_not_found",
                                                                    "not_found")})),
@@ -143,7 +145,7 @@ OPERATIONS: dict[str, Operation] = {
     "corrections.send": Operation(
         corrections.CorrectionSent, status=201, body=corrections.CorrectionRequest,
         idempotent=True, errors=merge(ON_GRAPH, JSON_BODY, A_MESSAGE, TEMPLATES, AUDIENCE,
-                                      STORE, EXACTLY_ONCE, RATE_LIMITED),
+                                      SEND_CHECK, STORE, EXACTLY_ONCE, RATE_LIMITED),
         other={202: ("A replay of a correction that did not finish: its state.",
                      corrections.CorrectionSent)}),
     "audit.list_events": Operation(

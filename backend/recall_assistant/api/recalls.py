@@ -9,6 +9,7 @@ from marshmallow import Schema, fields, validate
 
 from ..errors import RecallAssistantError
 from ..graph.client import GraphClient
+from ..recall.audience import AUDIENCES
 from ..runtime import Runtime, runtime
 from ..services.eligibility import Caller, ItemRef
 from ..services.once import Outcome, before_action, checked_key, run_once
@@ -24,6 +25,10 @@ class ReplaceWith(Schema):
     values = fields.Dict(data_key="fields", keys=fields.String(validate=validate.Length(max=64)),
                          values=fields.String(validate=validate.Length(max=10_000)),
                          load_default=dict)
+    # The correction's own audience, as for POST /api/corrections (everyone unless chosen).
+    audience = fields.String(load_default="all", validate=validate.OneOf(AUDIENCES))
+    recipients = fields.List(fields.String(validate=validate.Length(min=3, max=320)),
+                             load_default=list, validate=validate.Length(max=500))
 
 
 class RecallRequest(Schema):
@@ -154,8 +159,10 @@ def request_recall():
                                                            app_graph))
         replace = body["replaceWith"]
         if replace is not None:
-            before_action(lambda: rt.corrections.check_fields(replace["templateId"],
-                                                              replace["values"]))
+            # The correction's fields and audience are checked before anything is recalled.
+            before_action(lambda: rt.corrections.replacement(
+                caller, checked, replace["templateId"], replace["values"], replace["audience"],
+                replace["recipients"]))
         action = rt.recalls.recall(caller, checked, claim=claim, graph=graph,
                                    request_id=g.get("request_id"),
                                    replace_with=replace["templateId"] if replace else None)
@@ -176,7 +183,8 @@ def _correction_after(rt: Runtime, caller: Any, checked: Any, replace: dict[str,
     try:
         correction = rt.corrections.send_after_recall(
             caller, checked, replace["templateId"], replace["values"], graph=graph,
-            parent_id=recall.id, request_id=g.get("request_id"))
+            parent_id=recall.id, request_id=g.get("request_id"),
+            audience=replace["audience"], selected=replace["recipients"])
     except RecallAssistantError as error:
         recorded = [a for a in rt.store.actions_for_message(caller.oid,
                                                             recall.internet_message_id or "")

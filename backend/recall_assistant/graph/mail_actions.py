@@ -1,4 +1,5 @@
-"""Actions that change mail: recall a sent message, reply-all with a correction.
+"""Actions that change mail: recall a sent message, reply-all with a correction (and the one
+read a correction needs before it is sent: what a draft, or the original, holds).
 
 None of these is idempotent: the client retries them only on 429/503 (Graph did not process
 the request) and raises ``GraphOutcomeUnknown`` when an answer never came, so that a message is
@@ -26,6 +27,32 @@ class MessageBody:
         """Graph's itemBody."""
         kind = "text" if self.content_type.lower() == "text" else "html"
         return {"contentType": kind, "content": self.content}
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """What a message carries: its body as Graph stores it, and whether it has attachments."""
+
+    body: str
+    content_type: str
+    has_attachments: bool
+
+
+def get_content(client: GraphClient, message_id: str, *, user: str | None = None
+                ) -> MessageContent:
+    """A message's body (HTML as stored: no ``Prefer`` header) and ``hasAttachments``.
+
+    A correction reads its draft back with this before ``send``, and the original it corrects,
+    so that the two are compared in the same form.
+    """
+    with client.stage("get_content"):
+        found = client.get(f"{mailbox_root(user)}/messages/{path_segment(message_id)}",
+                           params={"$select": "body,hasAttachments"})
+    found = found if isinstance(found, dict) else {}
+    body = found.get("body") if isinstance(found.get("body"), dict) else {}
+    return MessageContent(body=str(body.get("content") or ""),
+                          content_type=str(body.get("contentType") or "text").lower(),
+                          has_attachments=bool(found.get("hasAttachments")))
 
 
 def recall_message(client: GraphClient, message_id: str, *, user: str | None = None) -> None:

@@ -1,9 +1,12 @@
 """Use case: send a short correction to exactly the right people, as a reply-all.
 
-The correction goes out in the original conversation (``createReplyAll``, then the chosen
-recipients and the template's subject set on the draft, then ``send``; FACTS.md, Graph).
-Recipients come from the pure audience rules (``recall/audience.py``), templates from
-``recall/templates.py``; a Bcc recipient of the original stays Bcc.
+The correction goes out in the original conversation: ``createReplyAll``, then one ``PATCH``
+that sets the chosen recipients, the template's subject and the whole body, then ``send``.
+Graph's draft quotes the original under its body (docs/microsoft-facts.md), so the body is
+replaced, and before ``send`` the draft is read back: if it still holds text of the original
+(``recall/quoting.py``) or has attachments, it is deleted and nothing is sent. Recipients come
+from the pure audience rules (``recall/audience.py``), templates from ``recall/templates.py``;
+a Bcc recipient of the original stays Bcc.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from ..graph import mail_actions
 from ..graph.client import GraphClient
 from ..graph.errors import GraphError, GraphOutcomeUnknown
 from ..recall import audience as audiences
-from ..recall import templates
+from ..recall import quoting, templates
 from ..recall.model import EligibilityResult
 from ..store import ActionRecord, Store
 from .eligibility import Caller as EligibilityCaller
@@ -34,6 +37,22 @@ log = logging.getLogger(__name__)
 class TemplateNotFound(NotFound):
     code = "template_not_found"
     message = "There is no correction template with this id."
+
+
+class CorrectionRefused(Unprocessable):
+    """The draft read back is not what the preview showed: it was deleted, nothing was sent."""
+
+
+class CorrectionQuotesOriginal(CorrectionRefused):
+    code = "correction_quotes_original"
+    message = ("The correction still held text of the original message, so it was not sent. "
+               "Nothing was sent.")
+
+
+class CorrectionNotAsPreviewed(CorrectionRefused):
+    code = "correction_not_as_previewed"
+    message = ("The correction Microsoft 365 prepared did not hold the text of the preview, so "
+               "it was not sent. Nothing was sent.")
 
 
 @dataclass(frozen=True)
@@ -110,13 +129,23 @@ class CorrectionService:
                      "audience": audience, "recipients": draft.recipients_json()})
         draft_id = None
         try:
-            body = mail_actions.MessageBody(draft.rendered.html_body, "html")
-            draft_id = mail_actions.create_reply_all_draft(graph, message.id, body=body)
+            original = mail_actions.get_content(graph, message.id)
+            draft_id = mail_actions.create_reply_all_draft(graph, message.id)
             a = draft.audience
+            # One PATCH: the body replaces Graph's (which quotes the original) as a whole.
             mail_actions.update_draft(
                 graph, draft_id, to=[_address(p) for p in a.to], cc=[_address(p) for p in a.cc],
-                bcc=[_address(p) for p in a.bcc], subject=draft.rendered.subject)
+                bcc=[_address(p) for p in a.bcc], subject=draft.rendered.subject,
+                body=mail_actions.MessageBody(draft.rendered.html_body, "html"))
+            _check_draft(mail_actions.get_content(graph, draft_id), original,
+                         draft.rendered.html_body)
             mail_actions.send_draft(graph, draft_id)
+        except CorrectionRefused as refused:
+            _discard(graph, draft_id)
+            self.store.fail(action.id, error_code=refused.code, error_message=refused.message,
+                            request_id=request_id, details=refused.details)
+            metrics.CORRECTIONS.labels("failed").inc()
+            raise
         except GraphOutcomeUnknown as exc:
             # The send may have gone out: never send again on our own.
             self.store.mark_unknown(action.id, reason=exc.code, request_id=request_id)
@@ -133,15 +162,25 @@ class CorrectionService:
         return self.store.complete(action.id, request_id=request_id,
                                    response={"recipients": len(draft.audience)})
 
+    def replacement(self, actor: Any, checked: EligibilityResult, template_id: str,
+                    fields: dict[str, Any], audience: str = "all",
+                    selected: list[str] | None = None) -> Draft:
+        """"Delete and replace"'s correction, rendered and addressed (400/422 when it cannot
+        be): checked before the recall, so that bad input recalls nothing."""
+        values = self.check_fields(template_id, fields)
+        reached = self._reached(actor.oid, checked) if audience == "unrecallable" else {}
+        return self._draft(checked, template_id, values, audience, list(selected or []),
+                           reached, actor.address or "", actor.name or "")
+
     def send_after_recall(self, actor: Any, checked: EligibilityResult, template_id: str,
                           fields: dict[str, Any], *, graph: GraphClient, parent_id: str,
-                          request_id: str | None) -> ActionRecord:
-        """"Delete and replace": the correction to everyone, once the recall is accepted."""
-        values = self.check_fields(template_id, fields)
-        draft = self._draft(checked, template_id, values, "all", [], {}, actor.address or "",
-                            actor.name or "")
+                          request_id: str | None, audience: str = "all",
+                          selected: list[str] | None = None) -> ActionRecord:
+        """"Delete and replace": the correction to its own audience (everyone by default),
+        once the recall is accepted; sent and checked exactly as any correction."""
+        draft = self.replacement(actor, checked, template_id, fields, audience, selected)
         return self.send(actor, checked, draft, claim=None, graph=graph,
-                         template_id=template_id, audience="all", request_id=request_id,
+                         template_id=template_id, audience=audience, request_id=request_id,
                          parent_id=parent_id)
 
     # -- helpers --------------------------------------------------------------------------
@@ -195,7 +234,24 @@ def _address(person: audiences.Addressee) -> graph_mail.EmailAddress:
     return graph_mail.EmailAddress(person.address, person.name)
 
 
-def _discard(graph: GraphClient, draft_id: str) -> None:
+def _check_draft(held: mail_actions.MessageContent, original: mail_actions.MessageContent,
+                 previewed_html: str) -> None:
+    """Raise ``CorrectionRefused`` unless the draft is the previewed body and nothing else."""
+    text = quoting.body_text(held.body, held.content_type)
+    previewed = quoting.body_text(previewed_html, "html")
+    runs = quoting.quoted_runs(text, quoting.body_text(original.body, original.content_type),
+                               previewed)
+    if runs or held.has_attachments:
+        # Counts only: the audit never holds a word of the original.
+        raise CorrectionQuotesOriginal(details={"quotedRuns": runs,
+                                                "attachments": held.has_attachments})
+    if not quoting.holds_preview(text, previewed):
+        raise CorrectionNotAsPreviewed()
+
+
+def _discard(graph: GraphClient, draft_id: str | None) -> None:
+    if not draft_id:
+        return
     try:
         mail_actions.delete_draft(graph, draft_id)
     except GraphError as exc:  # the failure that matters is already being reported
