@@ -10,10 +10,10 @@ import { createAuth } from "./auth.js";
 import { describeError, shortReason } from "./errors.js";
 import * as host from "./host.js";
 import { poll } from "./poll.js";
-import { headline, pickLanguage, setLanguage, t } from "./strings.js";
+import { headline, pickLanguage, plural, setLanguage, t } from "./strings.js";
 import { correctionForm, correctionResult, previewBox } from "./views/correction.js";
 import { h } from "./views/dom.js";
-import { confirmRecall, recallProgress } from "./views/recall.js";
+import { confirmRecall, notReached, recallProgress, summaryText } from "./views/recall.js";
 import { errorPanel, notSent, skeleton } from "./views/status.js";
 import { verdictView } from "./views/verdict.js";
 
@@ -36,7 +36,7 @@ const state = {
   item: null,
   result: null,
   recall: null,
-  recallView: { pollError: null, checking: false },
+  recallView: freshRecallView(),
   poller: null,
   notified: new Set(),
   templates: null,
@@ -49,6 +49,7 @@ const state = {
   correctionSending: false,
   correctionError: null,
   correctionResult: null,
+  correctionFrom: "verdict",
   missing: [],
   recallMode: "delete",
   recallAttempt: null,
@@ -56,6 +57,12 @@ const state = {
   recallError: null,
   lastAnnounced: "",
 };
+
+/** What the progress view shows beside the recall itself (polling, notes, the retry). */
+function freshRecallView() {
+  return { pollError: null, checking: false, already: false, retrying: false, retryError: null,
+           retried: null, sentTo: null };
+}
 
 // --- drawing -------------------------------------------------------------------------------
 
@@ -148,6 +155,7 @@ function reset() {
     poller: null, result: null, recall: null, correction: null, correctionResult: null,
     correctionAttempt: null, correctionError: null, recallAttempt: null, recallError: null,
     preview: { state: "empty", value: null, error: null }, missing: [], recallMode: "delete",
+    recallView: freshRecallView(), correctionFrom: "verdict",
   });
 }
 
@@ -162,7 +170,11 @@ function openItem() {
   loadVerdict();
 }
 
-async function loadVerdict() {
+/**
+ * Check the message (eligibility) and look for a recall of it. A message already recalled
+ * opens on that recall's outcome (`openOutcome`); "Check again" asks for the verdict itself.
+ */
+async function loadVerdict({ openOutcome = true } = {}) {
   show("loading", skeleton(), { focusTitle: false });
   announce(t("app.loading"));
   const started = performance.now();
@@ -174,8 +186,17 @@ async function loadVerdict() {
     ]);
     state.result = result;
     const latest = recalls?.recalls?.[0];
-    if (latest && !state.recall) {
+    if (latest) {
       state.recall = latest;
+    }
+    if (openOutcome && state.recall) {
+      showProgress();
+      announceRecall(state.recall);
+      if (!state.recall.settled) {
+        followRecall(state.recall.id);
+      }
+      document.body.dataset.loaded = "recall";
+      return;
     }
     showVerdict();
     performance.mark("ra:verdict", { detail: { ms: performance.now() - started } });
@@ -186,22 +207,24 @@ async function loadVerdict() {
       announce(t("notSent.title"));
       return;
     }
-    showError(error, loadVerdict);
+    showError(error, () => loadVerdict({ openOutcome }));
   }
 }
 
 function showVerdict() {
+  // A recalled message: following that recall is the main action, not recalling again.
   const banner = state.recall
     ? h("div", { class: "banner" },
       h("p", { text: t("recall.earlier") }),
-      h("button", { type: "button", class: "secondary", onClick: showProgress,
+      h("button", { type: "button", class: "primary", id: "show-recall", onClick: showProgress,
                     text: t("recall.show") }))
     : null;
   // Right after loading, focus stays put (the live region speaks); coming back from another
   // view, focus goes to the heading so that keyboard users know where they are.
   const firstShow = state.view === "loading";
   show("verdict", verdictView(state.result, { onRecall: openRecall, onCorrect: openCorrection },
-                              { banner }), { focusTitle: !firstShow });
+                              { banner, recalled: Boolean(state.recall) }),
+       { focusTitle: !firstShow });
   const summary = state.result.summary;
   announce(`${t(`verdict.${summary.verdict}`)}. ${headline(summary)}`);
   if (state.recall && !state.recall.settled && !state.poller) {
@@ -216,6 +239,19 @@ function ensureCorrectionModel() {
     state.correction = { templateId: null, fields: {}, audience: "unrecallable", selected: [] };
   }
   return state.correction;
+}
+
+/**
+ * How many people a correction to "those not reached" would go to: with a recall, its
+ * `notReached`; before one, the forecast (everyone recall will probably not reach).
+ */
+function unreachedCount({ forecast = false } = {}) {
+  const recall = forecast ? null : state.recall;
+  if (recall) {
+    return Number.isInteger(recall.notReached) ? recall.notReached
+      : (recall.recipients || []).filter(notReached).length;
+  }
+  return (state.result?.recipients || []).filter((r) => r.counted && r.verdict !== "likely").length;
 }
 
 async function loadTemplates() {
@@ -281,6 +317,8 @@ function attemptKey(previous, payload) {
 function openRecall() {
   state.recallError = null;
   state.missing = [];
+  // Delete and replace: the correction goes to everyone unless the sender chooses.
+  ensureCorrectionModel().audience = "all";
   drawConfirm();
   reloadTemplatesForConfirm();
 }
@@ -289,7 +327,14 @@ function reloadTemplatesForConfirm() {
   state.templatesError = null;
   loadTemplates().catch((error) => {
     state.templatesError = describeError(error);
-  }).finally(() => state.view === "confirm" && drawConfirm());
+  }).finally(() => {
+    if (state.view === "confirm") {
+      drawConfirm();
+      if (state.recallMode === "replace") {
+        schedulePreview(0);
+      }
+    }
+  });
 }
 
 function drawConfirm() {
@@ -299,16 +344,38 @@ function drawConfirm() {
     templates: state.templates, templatesError: state.templatesError, missing: state.missing,
     missingLabels: missing.labels.filter((_, i) => state.missing.includes(missing.names[i])),
     submitting: state.recallSubmitting, error: state.recallError,
+    people: correctionPeople(), preview: state.preview,
+    unreached: unreachedCount({ forecast: true }),
   }, {
-    ...formHandlers(drawConfirm, () => {}),
+    ...formHandlers(drawConfirm, () => schedulePreview()),
+    ...audienceHandlers(drawConfirm),
     onMode(mode) {
       state.recallMode = mode;
       drawConfirm();
+      if (mode === "replace") {
+        schedulePreview(0);
+      }
     },
     onConfirm: submitRecall,
     onReloadTemplates: reloadTemplatesForConfirm,
     onCancel: showVerdict,
   }));
+}
+
+/** The people we expect in the recall, before its first answer (all waiting). */
+function expectedRecall(answer) {
+  const people = (state.result?.recipients || []).filter((r) => r.counted).map((r) => ({
+    address: r.address, name: r.name, status: "pending", reason: null, source: null,
+    // A partner tenant's recall may never be confirmed (the API says so too).
+    mayNeverConfirm: (r.reasons || []).some((reason) => reason.code === "cross_tenant_listed"),
+    retryable: false,
+  }));
+  return {
+    id: answer.id, status: answer.status, settled: false,
+    summary: { succeeded: 0, failed: 0, noReport: 0, pending: people.length },
+    notReached: people.filter(notReached).length, retryable: 0,
+    recipients: people, correction: answer.correction || null,
+  };
 }
 
 async function submitRecall() {
@@ -333,7 +400,17 @@ async function submitRecall() {
       document.getElementById(`field-${missing.names[0]}`)?.focus();
       return;
     }
-    replaceWith = { templateId: ensureCorrectionModel().templateId, fields: templateFieldsOnly() };
+    const model = ensureCorrectionModel();
+    if (model.audience === "selected" && !model.selected.length) {
+      state.recallError = { title: t("correction.previewNoPeople"), next: "", action: null };
+      drawConfirm();
+      return;
+    }
+    replaceWith = { templateId: model.templateId, fields: templateFieldsOnly(),
+                    audience: model.audience };
+    if (model.audience === "selected") {
+      replaceWith.recipients = [...model.selected];
+    }
   }
   const payload = { messageId: state.item.itemId, idType: state.item.idType, replaceWith };
   state.recallAttempt = attemptKey(state.recallAttempt, payload);
@@ -344,14 +421,21 @@ async function submitRecall() {
   try {
     const answer = await api.startRecall(payload, state.recallAttempt.key);
     state.recallAttempt = null;
-    state.recall = {
-      id: answer.id, status: answer.status, settled: false,
-      summary: { succeeded: 0, failed: 0, pending: state.result.summary.total },
-      recipients: state.result.recipients.filter((r) => r.counted)
-        .map((r) => ({ address: r.address, name: r.name, status: "pending", reason: null })),
-      correction: null,
-    };
     state.recallSubmitting = false;
+    state.recallView = freshRecallView();
+    if (answer.alreadyRecalled) {
+      // Recalled before: nothing was asked again; show that recall as it stands.
+      state.recallView.already = true;
+      state.recall = await api.recall(answer.id).catch(() => null) || state.recall
+        || { ...expectedRecall(answer), recipients: [], summary: {}, notReached: 0 };
+      showProgress();
+      announce(`${t("recall.already")} ${summaryText(state.recall.summary)}`);
+      if (!state.recall.settled) {
+        followRecall(state.recall.id);
+      }
+      return;
+    }
+    state.recall = expectedRecall(answer);
     showProgress();
     followRecall(answer.id);
   } catch (error) {
@@ -365,15 +449,64 @@ async function submitRecall() {
   }
 }
 
-/** The recall's recipients with what the verdict knew (directory phone, suggestion). */
+/** "Try again for N people": a new recall request for the copies that may still be there. */
+async function retryRecall() {
+  if (state.recallView.retrying || !state.recall) {
+    return;
+  }
+  Object.assign(state.recallView, { retrying: true, retryError: null, retried: null });
+  showProgress();
+  announce(t("recall.retrying"));
+  try {
+    const answer = await api.startRecall({
+      messageId: state.item.itemId, idType: state.item.idType, replaceWith: null, retry: true,
+    }, newIdempotencyKey());
+    const people = (state.recall.recipients || []).map((p) => (p.retryable
+      ? { ...p, status: "pending", reason: null, source: null, retryable: false } : p));
+    const asked = Number.isInteger(answer.retried) ? answer.retried
+      : (state.recall.recipients || []).filter((p) => p.retryable).length;
+    state.recall = {
+      ...state.recall, status: answer.status || "submitted", settled: false, retryable: 0,
+      recipients: people, summary: countOutcomes(people),
+      notReached: people.filter(notReached).length,
+    };
+    Object.assign(state.recallView, { retrying: false, retried: asked });
+    showProgress();
+    announce(plural("recall.retried", asked));
+    // The pane keeps following the first recall: its answer merges the new attempt in.
+    followRecall(state.recall.id);
+  } catch (error) {
+    const info = describeError(error);
+    const nothing = error instanceof ApiError && error.code === "nothing_to_retry";
+    Object.assign(state.recallView, {
+      retrying: false,
+      retryError: nothing ? { ...info, title: t("error.nothingToRetry"), next: "", action: null }
+        : info,
+    });
+    showProgress();
+    announce(`${state.recallView.retryError.title} ${state.recallView.retryError.next}`);
+    if (nothing) {
+      followRecall(state.recall.id); // read what the recall says now
+    }
+  }
+}
+
+function countOutcomes(people) {
+  const count = (status) => people.filter((p) => p.status === status).length;
+  return { succeeded: count("succeeded"), failed: count("failed"), noReport: count("no_report"),
+           pending: count("pending") };
+}
+
+/** The recall's recipients with what the verdict knew (directory phone, display name). */
 function progressWithContacts(recall) {
   const known = new Map((state.result?.recipients || []).map((r) => [r.address.toLowerCase(), r]));
   return {
     ...recall,
     recipients: (recall.recipients || []).map((person) => {
       const seen = known.get(String(person.address).toLowerCase());
-      return seen && seen.suggestion === "contact"
-        ? { ...person, contact: seen.contact, name: person.name || seen.name } : person;
+      return seen
+        ? { ...person, contact: person.contact || seen.contact, name: person.name || seen.name }
+        : person;
     }),
   };
 }
@@ -382,39 +515,52 @@ function showProgress() {
   if (!state.recall) {
     return;
   }
+  const view = state.recallView;
+  const sentTo = view.sentTo && view.sentTo.id === state.recall.correction?.id
+    ? view.sentTo.names : null;
+  // Opened on the outcome: focus stays put, as for the verdict (the live region speaks).
+  const firstShow = state.view === "loading";
   show("progress", recallProgress(progressWithContacts(state.recall), {
-    ...state.recallView, subject: state.result?.message?.subject || "",
+    ...view, sentTo, subject: state.result?.message?.subject || "",
   }, {
     onBack: showVerdict,
     onCheckNow: () => state.poller?.now(),
-    onCorrect: openCorrection,
-  }));
+    onCorrect: () => openCorrection(),
+    onCorrectionRetry: () => openCorrection({ keepAudience: true }),
+    onRetry: retryRecall,
+    onCheckAgain: () => loadVerdict({ openOutcome: false }),
+  }), { focusTitle: !firstShow });
+}
+
+function announceRecall(recall) {
+  const summary = summaryText(recall.summary || {});
+  announce(recall.settled ? t("recall.announceSettled", { summary })
+    : t("recall.announceProgress", { summary }));
 }
 
 function followRecall(id) {
   state.poller?.stop();
-  state.recallView = { pollError: null, checking: false };
+  Object.assign(state.recallView, { pollError: null, checking: false });
   state.poller = poll(async (signal) => {
     state.recallView.checking = true;
     const recall = await api.recall(id, signal);
     state.recall = recall;
-    state.recallView = { pollError: null, checking: false };
+    Object.assign(state.recallView, { pollError: null, checking: false });
     if (state.view === "progress") {
       showProgress();
     }
-    const s = recall.summary || {};
+    announceRecall(recall);
     if (recall.settled) {
-      announce(t("recall.announceSettled", s));
       settleNotification(recall);
       return true;
     }
-    announce(t("recall.announceProgress", s));
     return false;
   }, {
     firstMs: 1000,
     maxMs: 15000,
     onError(error, seconds) {
-      state.recallView = { checking: false, pollError: { reason: shortReason(error), seconds } };
+      Object.assign(state.recallView, { checking: false,
+                                        pollError: { reason: shortReason(error), seconds } });
       if (state.view === "progress") {
         showProgress();
       }
@@ -427,22 +573,64 @@ function settleNotification(recall) {
     return;
   }
   state.notified.add(recall.id);
-  const s = recall.summary || { succeeded: 0, failed: 0 };
-  const total = (s.succeeded || 0) + (s.failed || 0) + (s.pending || 0);
-  const text = s.failed
-    ? t("recall.notification", { succeeded: s.succeeded, failed: s.failed, total })
+  const s = recall.summary || {};
+  const total = (s.succeeded || 0) + (s.failed || 0) + (s.noReport || 0) + (s.pending || 0);
+  const missed = Number.isInteger(recall.notReached) ? recall.notReached
+    : (s.failed || 0) + (s.noReport || 0);
+  const text = missed
+    ? t("recall.notification", { succeeded: s.succeeded || 0, failed: missed, total })
     : t("recall.notificationAll", { total });
   host.notify(NOTIFICATION_KEY, text);
 }
 
 // --- correction --------------------------------------------------------------------------------
 
+/** The people one can choose, each with the recall's outcome for them when there is one. */
 function correctionPeople() {
-  return (state.result?.recipients || []).filter((r) => r.counted);
+  const people = (state.result?.recipients || []).filter((r) => r.counted);
+  const outcomes = new Map((state.recall?.recipients || [])
+    .map((p) => [String(p.address).toLowerCase(), p]));
+  return people.map((person) => {
+    const outcome = outcomes.get(person.address.toLowerCase());
+    if (!outcome) {
+      return person;
+    }
+    const unsure = outcome.status === "pending" && outcome.mayNeverConfirm;
+    return { ...person, status: t(unsure ? "recall.status.mayNeverConfirm"
+      : `recall.status.${outcome.status}`) };
+  });
 }
 
-function openCorrection() {
-  ensureCorrectionModel();
+/** The audience radios and the people picker, for both composers. */
+function audienceHandlers(redraw) {
+  return {
+    onAudience(audience) {
+      ensureCorrectionModel().audience = audience;
+      redraw();
+      schedulePreview(0);
+    },
+    onSelect(address, checked) {
+      const model = ensureCorrectionModel();
+      model.selected = checked ? [...new Set([...model.selected, address])]
+        : model.selected.filter((a) => a !== address);
+      schedulePreview();
+    },
+  };
+}
+
+/**
+ * The correction composer. Its audience starts at "those not reached", or at everyone when
+ * recall reached (or will reach) everyone; `keepAudience` keeps the last choice (sending
+ * delete-and-replace's correction again).
+ */
+function openCorrection({ keepAudience = false } = {}) {
+  const model = ensureCorrectionModel();
+  if (!keepAudience) {
+    model.audience = unreachedCount() === 0 ? "all" : "unrecallable";
+  } else if (model.audience === "unrecallable" && unreachedCount() === 0) {
+    model.audience = "all";
+  }
+  state.correctionFrom = state.view === "progress" ? "progress" : "verdict";
   state.correctionError = null;
   state.correctionResult = null;
   state.missing = [];
@@ -480,27 +668,31 @@ function drawCorrection() {
     templates: state.templates, people: correctionPeople(), preview: state.preview,
     sending: state.correctionSending, error: state.correctionError, missing: state.missing,
     missingLabels: missing.labels.filter((_, i) => state.missing.includes(missing.names[i])),
+    unreached: unreachedCount(), afterRecall: Boolean(state.recall),
   }, {
     ...formHandlers(drawCorrection, () => schedulePreview()),
-    onAudience(audience) {
-      ensureCorrectionModel().audience = audience;
-      drawCorrection();
-      schedulePreview(0);
-    },
-    onSelect(address, checked) {
-      const model = ensureCorrectionModel();
-      model.selected = checked ? [...new Set([...model.selected, address])]
-        : model.selected.filter((a) => a !== address);
-      schedulePreview();
-    },
+    ...audienceHandlers(drawCorrection),
     onSend: sendCorrection,
-    onCancel: () => (state.recall && state.recall.settled ? showProgress() : showVerdict()),
+    onCancel: backFromCorrection,
   }));
+}
+
+function backFromCorrection() {
+  if (state.correctionFrom === "progress" && state.recall) {
+    showProgress();
+  } else {
+    showVerdict();
+  }
+}
+
+/** Whether a composer with a preview is showing (the correction, or delete and replace). */
+function composing() {
+  return state.view === "correction" || (state.view === "confirm" && state.recallMode === "replace");
 }
 
 function drawPreview() {
   const slot = document.getElementById("preview-slot");
-  if (slot && state.view === "correction") {
+  if (slot && composing()) {
     slot.replaceChildren(previewBox(state.preview));
   }
 }
@@ -516,7 +708,7 @@ function schedulePreview(delay = PREVIEW_DELAY_MS) {
 }
 
 async function refreshPreview() {
-  if (!state.templates || state.view !== "correction") {
+  if (!state.templates || !composing()) {
     return;
   }
   state.previewAbort?.abort();
@@ -558,6 +750,7 @@ function correctionErrorInfo(error) {
       addresses: (error.details?.addresses || []).join(", ") }),
     template_not_found: t("error.templateGone"),
     idempotency_conflict: t("error.conflict"),
+    correction_quotes_original: t("error.quotesOriginal"),
   }[error.code];
   return special ? { ...info, title: special, next: "", action: null } : info;
 }
@@ -592,12 +785,15 @@ async function sendCorrection() {
     state.correctionSending = false;
     state.correctionAttempt = null;
     state.correctionResult = result;
+    const people = [...(result.recipients?.to || []), ...(result.recipients?.cc || []),
+                    ...(result.recipients?.bcc || [])];
     if (state.recall) {
-      state.recall = { ...state.recall, correction: { id: result.id, status: result.status } };
+      // The progress view says it was sent, and to whom, until the API has it too.
+      state.recallView.sentTo = { id: result.id, names: people.map((p) => p.name || p.address) };
+      state.recall = { ...state.recall, correction: {
+        id: result.id, status: "completed", error: null, recipients: people.length } };
     }
-    show("result", correctionResult(result, {
-      onDone: () => (state.recall ? showProgress() : showVerdict()),
-    }));
+    show("result", correctionResult(result, { onDone: backFromCorrection }));
     announce(t("correction.sentTitle"));
   } catch (error) {
     state.correctionSending = false;

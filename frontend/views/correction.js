@@ -53,16 +53,26 @@ function fieldInput(field, value, handlers, isMissing) {
       : null);
 }
 
-/** Who gets it: unrecallable (default), everyone, or chosen people. */
-export function audienceChooser(model, people, handlers) {
+/**
+ * Who gets it: those not reached, everyone, or chosen people. When nobody is left unreached
+ * (`unreached` 0) that choice is off and a hint says why: the default is then everyone.
+ * `people[].status` (optional) is a short word beside each name, e.g. the recall's outcome.
+ */
+export function audienceChooser(model, people, handlers, { unreached = null, afterRecall = false } = {}) {
+  const nobodyLeft = unreached === 0;
   const radios = AUDIENCES.map((audience) => {
     const id = `audience-${audience}`;
+    const off = nobodyLeft && audience === "unrecallable";
     return h("div", { class: "radio-row" },
       h("input", { type: "radio", name: "audience", id, value: audience,
-                   checked: model.audience === audience,
+                   checked: model.audience === audience, disabled: off,
+                   "aria-describedby": off ? "audience-hint" : null,
                    onChange: () => handlers.onAudience(audience) }),
-      h("label", { for: id, text: t(`correction.audience.${audience}`) }));
+      h("label", { for: id, text: t(afterRecall && audience === "unrecallable"
+        ? "correction.audience.notReached" : `correction.audience.${audience}`) }));
   });
+  const hint = nobodyLeft
+    ? h("p", { class: "hint", id: "audience-hint", text: t("correction.everyoneReached") }) : null;
   const chooser = model.audience === "selected"
     ? h("fieldset", { class: "people-picker" },
       h("legend", { text: t("correction.choose") }),
@@ -74,11 +84,12 @@ export function audienceChooser(model, people, handlers) {
                        onChange: (e) => handlers.onSelect(person.address, e.target.checked) }),
           h("label", { for: id },
             h("span", { text: person.name || person.address }),
-            h("span", { class: "muted small", text: ` ${t(`recipient.verdict.${person.verdict}`)}` })));
+            h("span", { class: "muted small",
+                        text: ` ${person.status || t(`recipient.verdict.${person.verdict}`)}` })));
       }))
     : null;
   return h("fieldset", { class: "audience" },
-    h("legend", { text: t("correction.audienceLegend") }), radios, chooser);
+    h("legend", { text: t("correction.audienceLegend") }), radios, hint, chooser);
 }
 
 /**
@@ -130,7 +141,7 @@ export function correctionForm(model, data, handlers) {
           ? h("p", { class: "field-error", role: "alert",
                      text: t("correction.missing", { fields: data.missingLabels.join(", ") }) })
           : null,
-        audienceChooser(model, data.people, handlers)),
+        audienceChooser(model, data.people, handlers, { unreached: data.unreached, afterRecall: data.afterRecall })),
       h("div", { class: "form-side", id: "preview-slot" }, previewBox(data.preview))),
     data.error ? errorPanel(data.error, { onRetry: handlers.onSend, onSignIn: handlers.onSend },
                             { compact: true }) : null,

@@ -86,19 +86,23 @@ export function headlineCard(result) {
  * The whole verdict view.
  * @param {object} result POST /api/eligibility's answer
  * @param {{onRecall: Function, onCorrect: Function}} handlers
- * @param {{banner?: Node}} extra a note above the actions (e.g. a recall already under way)
+ * @param {{banner?: Node, recalled?: boolean}} extra a note above the actions (e.g. a recall
+ *   already under way); `recalled` makes no button here the main one
  */
 export function verdictView(result, handlers, extra = {}) {
   const { summary, message } = result;
   const groups = groupRecipients(result.recipients);
   const canRecall = summary.verdict !== "not_recallable" && summary.total > 0;
   const canCorrect = summary.total > 0;
+  // Already recalled: following that recall (extra.banner) is the main action, not this.
+  const recalled = Boolean(extra.recalled);
   const recallButton = canRecall
-    ? h("button", { type: "button", class: "primary", id: "recall-button", onClick: handlers.onRecall,
-                    text: t("verdict.recall") })
+    ? h("button", { type: "button", class: recalled ? "secondary" : "primary", id: "recall-button",
+                    onClick: handlers.onRecall, text: t("verdict.recall") })
     : null;
   const correctButton = canCorrect
-    ? h("button", { type: "button", class: canRecall ? "secondary" : "primary", id: "correct-button",
+    ? h("button", { type: "button", class: canRecall || recalled ? "secondary" : "primary",
+                    id: "correct-button",
                     onClick: handlers.onCorrect, text: t("verdict.correct") })
     : null;
   const notes = summary.notes || [];

@@ -57,7 +57,8 @@ def test_keyboard_only_main_flow(live_server_factory, page):
     expect(page.get_by_role("heading", name="Recall finished")).to_be_visible(timeout=20_000)
 
     # Some people could not be reached: correct them, still by keyboard.
-    tab_to(page, "Send a correction to those it did not reach…")
+    # Issue 12: the button says how many it did not reach (Johanna's copy was moved).
+    tab_to(page, "Send a correction to the 1 person it did not reach…")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Send a correction")).to_be_focused()
     filled = 0

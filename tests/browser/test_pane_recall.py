@@ -122,7 +122,9 @@ def test_polling_pauses_while_the_pane_is_hidden(live, page):
     expect(page.get_by_role("heading", name="Recall finished")).to_be_visible(timeout=10_000)
 
 
-def test_reopening_the_pane_shows_the_recall_already_made(live, page):
+def test_reopening_the_pane_opens_on_the_recall_and_check_again_shows_the_verdict(live, page):
+    # Issue 12: a recalled message opens on that recall's outcome (no longer on the verdict
+    # with Recall as the main button); "Check again" asks for the verdict itself.
     open_pane(page, live, "AAMkAGRlbW8-sent01_forecast")
     wait_for_verdict(page)
     page.get_by_role("button", name="Recall message…").click()
@@ -130,10 +132,16 @@ def test_reopening_the_pane_shows_the_recall_already_made(live, page):
     expect(page.get_by_role("heading", name="Recall in progress")).to_be_visible()
 
     open_pane(page, live, "AAMkAGRlbW8-sent01_forecast")
+    expect(page.locator("body[data-loaded=recall]")).to_be_attached(timeout=20_000)
+    expect(page.get_by_role("heading", name=re.compile("^Recall (in progress|finished)$"))).to_be_visible()
+    page.get_by_role("button", name="Check again").click()
     wait_for_verdict(page)
     expect(page.get_by_text("You have already recalled this message.")).to_be_visible()
+    # From the verdict, following the recall is the main action, not recalling again.
+    expect(page.get_by_role("button", name="Show recall progress")).to_have_class("primary")
+    expect(page.get_by_role("button", name="Recall message…")).to_have_class("secondary")
     page.get_by_role("button", name="Show recall progress").click()
-    expect(page.get_by_role("heading", name=re.compile("^Recall (in progress|finished)$"))).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Recall (in progress|finished)$"))).to_be_focused()
 
 
 def test_correction_to_those_recall_cannot_reach(live, page):
