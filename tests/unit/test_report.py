@@ -16,7 +16,7 @@ from recall_assistant.recall.report import (
     is_recall_report,
     merge_reports,
     parse_recall_report,
-    report_is_for,
+    report_source,
 )
 from recall_assistant.sandbox.recall_agent import FAILURE, PENDING, SUCCESS, Outcome
 from recall_assistant.sandbox.recall_report import render_report
@@ -24,6 +24,7 @@ from recall_assistant.sandbox.recall_report import render_report
 T0 = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 MSG_ID = "<DB9PR01MB1234.5678@DB9PR01MB1234.eurprd01.prod.outlook.com>"
 SUBJECT = "Q3 numbers <draft> & plans"
+CONV = "AAQkAGconversation="
 
 
 def parse(subject: str, body: str, body_type: str | None = None, *,
@@ -406,10 +407,13 @@ def test_merging_nothing_gives_an_empty_report():
     ("Message Recall Report for message: another subject", False),
     (SUBJECT, False),
 ])
-def test_the_subject_decides_whether_it_is_a_report_for_the_message(subject, expected):
+def test_within_the_conversation_the_subject_decides_whether_it_is_a_report(subject, expected):
+    # Changed by issue 12: a subject alone never matches; with no message id named, the
+    # conversation must be the original's, and then the quoted subject must be its too.
     body = "alex@contoso.com: Recall Success"
-    message = InboxMessage(subject, body, "text", T0, "alex@contoso.com")
-    assert is_recall_report(message, original_subject=SUBJECT) is expected
+    message = InboxMessage(subject, body, "text", T0, "alex@contoso.com", conversation_id=CONV)
+    assert is_recall_report(message, original_subject=SUBJECT, conversation_id=CONV) is expected
+    assert not is_recall_report(message, original_subject=SUBJECT)  # the subject alone: never
 
 
 def test_a_bare_recall_request_is_not_a_report():
@@ -426,26 +430,27 @@ def test_the_message_id_decides_when_both_sides_have_one():
     # The id matches even with another subject, and in another case or without brackets.
     assert is_recall_report(SANDBOX, original_subject="renamed",
                             internet_message_id=MSG_ID.strip("<>").lower())
-    # No id on our side: the subject must match.
-    assert is_recall_report(SANDBOX, original_subject="  q3 NUMBERS <draft>   & plans ")
-    assert not is_recall_report(SANDBOX, original_subject="Q3 numbers")
+    # Changed by issue 12: no id on our side, while the report names one, is no match, even
+    # with the same subject (it used to match by subject).
+    assert not is_recall_report(SANDBOX, original_subject=SUBJECT)
 
 
 def test_a_subject_cut_short_with_an_ellipsis_still_matches():
     long = "Quarterly numbers for the whole region, draft seven, please do not forward"
     message = InboxMessage(f"Message Recall Report for message: {long[:40]}…",
-                           "alex@contoso.com: Recall Success", "text", T0)
-    assert is_recall_report(message, original_subject=long)
-    assert not is_recall_report(message, original_subject="Quarterly numbers for another team")
+                           "alex@contoso.com: Recall Success", "text", T0, conversation_id=CONV)
+    assert is_recall_report(message, original_subject=long, conversation_id=CONV)
+    assert not is_recall_report(message, original_subject="Quarterly numbers for another team",
+                                conversation_id=CONV)
 
 
-def test_trusted_domains_shut_out_look_alike_reports_from_elsewhere():
+def test_only_the_tenants_exchange_mailbox_speaks_for_a_report():
+    # Replaces the old optional trusted_domains check: the sender is now always checked.
     report = parse_recall_report(SANDBOX)
     assert report.sender == "microsoftexchange329e71ec88ae4615bbc36ab6ce41109e@contoso.com"
-    assert report_is_for(report, original_subject=SUBJECT, trusted_domains=["Contoso.com"])
-    forged = parse_recall_report(InboxMessage(SANDBOX.subject, SANDBOX.body, "html", T0,
-                                              "outlook@contoso-support.example"))
-    assert report_is_for(forged, original_subject=SUBJECT)  # without the check it would count
-    assert not report_is_for(forged, original_subject=SUBJECT, trusted_domains=["contoso.com"])
-    unsigned = parse_recall_report(InboxMessage(SANDBOX.subject, SANDBOX.body, "html", T0))
-    assert not report_is_for(unsigned, original_subject=SUBJECT, trusted_domains=["contoso.com"])
+    assert report_source(SANDBOX, ["Contoso.com"]) == "exchange"
+    forged = InboxMessage(SANDBOX.subject, SANDBOX.body, "html", T0,
+                          "outlook@contoso-support.example")
+    assert report_source(forged, ["contoso.com"]) is None
+    unsigned = InboxMessage(SANDBOX.subject, SANDBOX.body, "html", T0)
+    assert report_source(unsigned, ["contoso.com"]) is None

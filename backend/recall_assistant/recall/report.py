@@ -1,10 +1,12 @@
 """Reading "Message Recall Report" mail: whom a recall reached, whom it missed, who is pending.
 
-Microsoft documents neither the report's wording nor its layout (FACTS.md, "How recall works":
+Microsoft documents neither the report's wording nor its layout (docs/recall-reports.md:
 unconfirmed), so the parser goes by evidence, not by one exact shape:
 
-* the **subject** says what the mail is (``_SUBJECTS``: a report, a classic per-recipient
-  "Message Recall Success/Failure" notice, or a bare ``Recall:`` request), in English or German;
+* the **message class** ``IPM.Recall.Report`` (Outlook VBA reference, *Item Types and Message
+  Classes*: "Message recall reports") or the **subject** says what the mail is (``_SUBJECTS``:
+  a report, a classic per-recipient "Message Recall Success/Failure" notice, or a bare
+  ``Recall:`` request), in English, German or French;
 * the **body** (HTML or text) is cut into rows of cells: HTML table rows, text lines split at
   tabs, pipes or runs of spaces. A row whose cells say "recipient" and "status" (``_ROLES``)
   is a header that maps the columns below it; without one, a row with an address and a known
@@ -14,6 +16,11 @@ unconfirmed), so the parser goes by evidence, not by one exact shape:
 Status words map to ``succeeded | failed | pending``; words we do not know give ``pending``
 with the raw text kept and a problem noted: never guess success. Nothing here raises on bad
 mail: an unreadable report comes back with no recipients and ``problems`` saying why.
+
+Who may speak (``report_source``) and which message a report is about (``report_is_for``) are
+separate rules: anyone can mail the sender a "Recall Report" subject, so a report counts only
+from the tenant's own Exchange system mailbox (or, for a classic notice, from the recipient it
+speaks for), and only when it names the recalled message by id or conversation.
 """
 
 from __future__ import annotations
@@ -43,8 +50,10 @@ MAX_TEXT = 300  # characters kept of a status text, a reason, or a row quoted in
 class InboxMessage:
     """A mail from the sender's Inbox, as Graph returns it. ``received_at`` must be aware.
 
-    ``sender`` is the From address: a classic recall notice names its recipient only there.
-    ``body_type`` ``None`` means "guess from the body".
+    ``sender`` is the From address: a classic recall notice names its recipient only there;
+    ``account`` is Graph's ``sender`` (the account that generated the mail, when it differs).
+    ``body_type`` ``None`` means "guess from the body". ``message_class`` is PR_MESSAGE_CLASS,
+    ``headers`` the ``internetMessageHeaders`` (name, value) pairs.
     """
 
     subject: str
@@ -52,6 +61,10 @@ class InboxMessage:
     body_type: BodyType | None = None
     received_at: dt.datetime | None = None
     sender: str | None = None
+    message_class: str | None = None
+    conversation_id: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,19 @@ class RecallReport:
     recipients: tuple[RecipientOutcome, ...]
     problems: tuple[str, ...] = ()
     sender: str | None = None
+    conversation_id: str | None = None
+    # Every message id the report names: the body's "Message ID" and In-Reply-To/References.
+    message_ids: tuple[str, ...] = ()
+
+
+# Exchange's system mailbox sends recall reports (and other system notices) as "Microsoft
+# Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@<tenant domain>>". The local part
+# is matched by its prefix only: no Microsoft page states the suffix (docs/recall-reports.md).
+SYSTEM_MAILBOX_PREFIX = "microsoftexchange"
+# Outlook VBA reference, "Item Types and Message Classes": IPM.Recall.Report is the class of
+# message recall reports (classic notices carry subclasses such as ...Report.Success).
+REPORT_CLASS = "ipm.recall.report"
+ReportSource = Literal["exchange", "recipient"]
 
 
 # ---------------------------------------------------------------------------- vocabulary
@@ -102,6 +128,12 @@ _SUBJECTS: tuple[tuple[ReportKind, RecallOutcome | None, str, str], ...] = (
     ("notice", "failed", r"(?:nachrichten)?rückruf\s+(?:fehlgeschlagen|nicht\s+erfolgreich)",
      _STRONG_SEP),
     ("notice", "failed", r"fehler\s+beim\s+(?:nachrichten)?rückruf", _STRONG_SEP),
+    ("report", None, r"rapport\s+(?:de|du)\s+rappel(?:\s+(?:du|de\s+la|de)\s+message)?"
+                     r"(?:\s+(?:pour|sur)\s+(?:le\s+)?message)?", _STRONG_SEP),
+    ("notice", "succeeded", r"rappel\s+(?:du\s+message\s+)?r[ée]ussi", _STRONG_SEP),
+    ("notice", "failed", r"(?:[ée]chec\s+(?:du\s+)?rappel(?:\s+du\s+message)?"
+                         r"|rappel\s+(?:du\s+message\s+)?(?:[ée]chou[ée]|non\s+r[ée]ussi))",
+     _STRONG_SEP),
     # A bare word needs its colon: "Recall the budget" is somebody's ordinary subject.
     ("request", None, r"recall", r"\s*:\s*"),
     ("request", None, r"(?:nachrichten)?rückruf", r"\s*:\s*"),
@@ -115,37 +147,48 @@ _SUBJECT_PATTERNS = tuple(
 _STATUS_WORDS: tuple[tuple[RecallOutcome, re.Pattern[str]], ...] = (
     ("pending", re.compile(r"\b(?:pending|in\s+progress|processing|queued|waiting|retrying"
                            r"|not\s+yet|ausstehend|in\s+bearbeitung|noch\s+nicht|läuft"
-                           r"|wird\s+(?:noch\s+)?(?:ausgeführt|bearbeitet|verarbeitet))\b")),
+                           r"|wird\s+(?:noch\s+)?(?:ausgeführt|bearbeitet|verarbeitet)"
+                           r"|en\s+attente|en\s+cours|pas\s+encore)\b")),
     ("failed", re.compile(r"\b(?:fail(?:s|ed|ure)?|unsuccessful|not\s+(?:been\s+)?recalled"
                           r"|unable|(?:could|can)\s*(?:not|n[o']?t)|error"
-                          r"|fehlgeschlagen|fehler|nicht)\b")),
+                          r"|fehlgeschlagen|fehler|nicht"
+                          r"|[ée]chec|[ée]chou[ée]e?|impossible|erreur|non\s+rappel[ée]e?"
+                          r"|n[e']\s*a\s+pas|pas\s+(?:pu|[ée]t[ée]))\b")),
     ("succeeded", re.compile(r"\b(?:success(?:ful(?:ly)?)?|succeeded|recalled|erfolgreich"
-                             r"|zurückgerufen)\b")),
+                             r"|zurückgerufen|r[ée]ussie?|succ[èe]s|rappel[ée]e?)\b")),
 )
 
 # Header cells: which column holds what. The first matching role wins for a cell.
 _ROLES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("status", re.compile(r"status|\bresults?\b|ergebnis|\boutcome\b|\bstate\b|zustand")),
+    ("status", re.compile(r"status|\bresults?\b|ergebnis|\boutcome\b|\bstate\b|zustand"
+                          r"|statut|état|résultat")),
     ("recipient", re.compile(r"recipient|empfänger|e-?mail|address|adresse|mailbox|postfach"
-                             r"|\buser\b|benutzer|^to$|^an$")),
-    ("details", re.compile(r"detail|reason|grund|info|descr|beschreib|message|nachricht"
-                           r"|comment|kommentar|hinweis|einzelheit|erläuter|bemerk|note")),
+                             r"|\buser\b|benutzer|^to$|^an$|destinataire|courriel"
+                             r"|bo[îi]te\s+aux\s+lettres|utilisateur|^à$")),
+    ("details", re.compile(r"detail|détail|reason|grund|raison|motif|info|descr|beschreib"
+                           r"|message|nachricht|comment|kommentar|hinweis|einzelheit|erläuter"
+                           r"|bemerk|note|remarque")),
 )
 
 # Labelled rows: what they describe. "recipient", "status" and "details" rows make up one
 # outcome ("Recipient: a@x" / "Status: Failed"); "other" rows are never read as outcomes.
 _LABELS: dict[str, str] = {
-    **dict.fromkeys(("recipient", "empfänger", "e-mail", "email", "address", "adresse"),
-                    "recipient"),
-    **dict.fromkeys(("status", "recall status", "rückrufstatus", "result", "ergebnis"), "status"),
-    **dict.fromkeys(("details", "detail", "reason", "grund", "einzelheiten"), "details"),
+    **dict.fromkeys(("recipient", "empfänger", "e-mail", "email", "address", "adresse",
+                     "destinataire", "courriel"), "recipient"),
+    **dict.fromkeys(("status", "recall status", "rückrufstatus", "result", "ergebnis", "statut",
+                     "statut du rappel", "état", "résultat"), "status"),
+    **dict.fromkeys(("details", "detail", "reason", "grund", "einzelheiten", "détails",
+                     "détail", "raison", "motif"), "details"),
     **dict.fromkeys(("subject", "betreff", "original subject", "message subject",
-                     "ursprünglicher betreff"), "subject"),
+                     "ursprünglicher betreff", "objet", "objet d'origine", "objet du message",
+                     "sujet"), "subject"),
     **dict.fromkeys(("message id", "message-id", "internet message id", "internet message-id",
-                     "internetmessageid", "nachrichten-id", "nachrichten id", "nachrichtenkennung"),
-                    "message_id"),
+                     "internetmessageid", "nachrichten-id", "nachrichten id", "nachrichtenkennung",
+                     "id du message", "id de message", "identifiant du message",
+                     "identificateur du message"), "message_id"),
     **dict.fromkeys(("sent", "gesendet", "date", "datum", "from", "von", "to", "an", "cc", "bcc",
-                     "recall requested", "requested", "rückruf angefordert", "angefordert"),
+                     "recall requested", "requested", "rückruf angefordert", "angefordert",
+                     "envoyé", "envoyé le", "de", "à", "rappel demandé", "demandé le"),
                     "other"),
 }
 
@@ -613,10 +656,18 @@ def parse_recall_report(message: InboxMessage) -> RecallReport:
     subject = message.subject or ""
     sender = _address(message.sender or "")
     matched = _subject_kind(subject)
+    by_class = _class_kind(message.message_class)
+    if matched is None and by_class is not None:
+        # The class says it is a report though the subject is in a language we do not know.
+        matched = _Subject(by_class[0], by_class[1], by_class[2], None)
+    elif matched is not None and by_class is not None and matched.implied is None:
+        matched = _Subject(matched.kind, by_class[1], matched.prefix, matched.tail)
+    header_ids = _header_ids(message.headers)
     if matched is None:
         return RecallReport(subject=subject, kind=None, received_at=message.received_at,
                             original_subject=None, internet_message_id=None, recipients=(),
-                            problems=("the subject is not a recall report's",), sender=sender)
+                            problems=("the subject is not a recall report's",), sender=sender,
+                            conversation_id=message.conversation_id, message_ids=header_ids)
     reader = _Reader()
     meta: dict[str, str] = {}
     body = message.body or ""
@@ -655,11 +706,40 @@ def parse_recall_report(message: InboxMessage) -> RecallReport:
     quoted = _subject_kind(original_subject) if original_subject else None
     if quoted is not None:  # the body quoted the report's own header ("Subject: Message Re...")
         original_subject = quoted.tail
+    ids = tuple(dict.fromkeys((*((internet_message_id,) if internet_message_id else ()),
+                               *header_ids)))
     return RecallReport(
         subject=subject, kind=matched.kind, received_at=message.received_at,
         original_subject=original_subject or matched.tail,
         internet_message_id=internet_message_id, recipients=tuple(recipients),
-        problems=tuple(problems), sender=sender)
+        problems=tuple(problems), sender=sender, conversation_id=message.conversation_id,
+        message_ids=ids)
+
+
+def _class_kind(message_class: str | None) -> tuple[ReportKind, RecallOutcome | None,
+                                                     str] | None:
+    """What the message class says: a report, or a classic notice whose subclass gives the
+    status (``IPM.Recall.Report.Success`` / ``.Failure``)."""
+    if not is_report_class(message_class):
+        return None
+    tail = (message_class or "").strip().casefold()[len(REPORT_CLASS):].strip(".")
+    if tail.startswith("success"):
+        return "notice", "succeeded", "Recall Success"
+    if tail.startswith("fail"):
+        return "notice", "failed", "Recall Failure"
+    return "report", None, "Recall Report"
+
+
+# In-Reply-To and References name the messages a mail answers (RFC 5322 section 3.6.4).
+_ID_HEADERS = frozenset({"in-reply-to", "references"})
+
+
+def _header_ids(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
+    found: list[str] = []
+    for name, value in headers:
+        if str(name).strip().casefold() in _ID_HEADERS:
+            found.extend(re.findall(r"<[^<>\s]{1,500}@[^<>\s]{1,500}>", str(value)[:10_000]))
+    return tuple(dict.fromkeys(found))
 
 
 def _outcomes(reader: _Reader, implied: RecallOutcome | None,
@@ -743,39 +823,124 @@ def _id_key(value: str) -> str:
     return value.strip().strip("<>").strip().casefold()
 
 
-def report_is_for(report: RecallReport, *, original_subject: str,
-                  internet_message_id: str | None = None,
-                  trusted_domains: Iterable[str] | None = None) -> bool:
-    """Whether a parsed report concerns the given original message.
+def is_report_class(message_class: str | None) -> bool:
+    """Whether PR_MESSAGE_CLASS is a recall report's (``IPM.Recall.Report`` or a subclass)."""
+    value = (message_class or "").strip().casefold()
+    return value == REPORT_CLASS or value.startswith(REPORT_CLASS + ".")
 
-    A message id on both sides decides alone; otherwise the original subject must match
-    (case and spacing aside). A ``Recall:`` mail counts only when it lists outcomes: on its own
-    it is the recall request, not a report. ``trusted_domains`` (the tenant's verified domains)
-    makes mail from anywhere else not count: anyone can send a mail with a report's subject,
-    while real reports come from the tenant's Exchange mailbox (classic notices from the
-    recipient).
+
+def _domains(verified_domains: Iterable[str]) -> frozenset[str]:
+    return frozenset(d.strip().lower() for d in verified_domains if d and d.strip())
+
+
+def is_exchange_sender(address: str | None, verified_domains: Iterable[str]) -> bool:
+    """Whether ``address`` is the tenant's Exchange system mailbox: local part starting
+    ``MicrosoftExchange``, on one of the tenant's verified domains."""
+    local, at, domain = (address or "").strip().lower().rpartition("@")
+    return bool(at) and local.startswith(SYSTEM_MAILBOX_PREFIX) \
+        and domain in _domains(verified_domains)
+
+
+def report_source(message: InboxMessage, verified_domains: Iterable[str]) -> ReportSource | None:
+    """Who may have written this mail, as far as a recall report goes; ``None``: nobody whose
+    word counts.
+
+    ``"exchange"``: From (and Graph's ``sender``, when given) is the tenant's Exchange system
+    mailbox. ``"recipient"``: a classic per-recipient notice (message class
+    ``IPM.Recall.Report...``) from an internal address of a verified domain, which speaks
+    only for that address (see ``trusted_report``). Anything else, whatever its subject or
+    body says, is not a report: anyone can mail the sender "x@org Recall Success".
+    """
+    domains = _domains(verified_domains)
+    addresses = [a for a in (message.sender, message.account) if a]
+    if not addresses:
+        return None
+    if all(is_exchange_sender(a, domains) for a in addresses):
+        return "exchange"
+    own = {_address(a) for a in addresses}
+    if len(own) == 1 and None not in own and is_report_class(message.message_class):
+        address = next(iter(own))
+        assert address is not None
+        if address.rpartition("@")[2] in domains and not is_exchange_sender(address, domains):
+            return "recipient"
+    return None
+
+
+def might_be_report(message: InboxMessage, verified_domains: Iterable[str]) -> bool:
+    """Whether a mail is worth reading the body of: from a source whose word counts, and
+    marked as a report by its message class or its subject. Decided without the body."""
+    if report_source(message, verified_domains) is None:
+        return False
+    return is_report_class(message.message_class) or \
+        _subject_kind(message.subject or "") is not None
+
+
+def report_is_for(report: RecallReport, *, internet_message_id: str | None,
+                  conversation_id: str | None = None,
+                  original_subject: str | None = None) -> bool:
+    """Whether a parsed report concerns the given original message. Never by subject alone.
+
+    A message id the report names (body, In-Reply-To, References) decides: it must be the
+    original's. A report naming none counts when it is in the original's conversation; then a
+    subject it quotes must be the original's too, so that a report about another message of
+    the same conversation is not taken for this one. A ``Recall:`` mail counts only when it
+    lists outcomes: on its own it is the recall request, not a report.
     """
     if report.kind is None or (report.kind == "request" and not report.recipients):
         return False
-    if trusted_domains is not None:
-        domain = (report.sender or "").rpartition("@")[2]
-        if domain not in {d.strip().lower() for d in trusted_domains}:
-            return False
-    if internet_message_id and report.internet_message_id:
-        return _id_key(internet_message_id) == _id_key(report.internet_message_id)
-    return report.original_subject is not None and _same_subject(report.original_subject,
-                                                                 original_subject)
-
-
-def is_recall_report(message: InboxMessage, *, original_subject: str,
-                     internet_message_id: str | None = None,
-                     trusted_domains: Iterable[str] | None = None) -> bool:
-    """Whether an Inbox mail is a recall report for the given original (see ``report_is_for``).
-
-    Cheap for ordinary mail: the body is read only when the subject looks like a report's.
-    """
-    if _subject_kind(message.subject or "") is None:
+    if report.message_ids:
+        return bool(internet_message_id) and _id_key(internet_message_id or "") in {
+            _id_key(i) for i in report.message_ids}
+    if not conversation_id or not report.conversation_id \
+            or conversation_id.strip() != report.conversation_id.strip():
         return False
-    return report_is_for(parse_recall_report(message), original_subject=original_subject,
-                         internet_message_id=internet_message_id,
-                         trusted_domains=trusted_domains)
+    return (report.original_subject is None or original_subject is None
+            or _same_subject(report.original_subject, original_subject))
+
+
+def trusted_report(report: RecallReport, source: ReportSource) -> RecallReport:
+    """The part of a report its source may speak for: all of it from Exchange; from a
+    recipient (a classic notice), only that recipient's own line."""
+    if source == "exchange":
+        return report
+    own = tuple(r for r in report.recipients if r.address == report.sender)
+    dropped = len(report.recipients) - len(own)
+    problems = report.problems + ((f"{dropped} line(s) about other people left out: a notice "
+                                   "from a recipient speaks only for them",) if dropped else ())
+    return RecallReport(
+        subject=report.subject, kind=report.kind, received_at=report.received_at,
+        original_subject=report.original_subject,
+        internet_message_id=report.internet_message_id, recipients=own, problems=problems,
+        sender=report.sender, conversation_id=report.conversation_id,
+        message_ids=report.message_ids)
+
+
+def accept_report(message: InboxMessage, *, verified_domains: Iterable[str],
+                  internet_message_id: str | None, conversation_id: str | None = None,
+                  original_subject: str | None = None) -> RecallReport | None:
+    """The report this Inbox mail gives about the original, or ``None`` when it gives none
+    we believe: from nobody whose word counts, or about another message."""
+    source = report_source(message, verified_domains)
+    if source is None:
+        return None
+    report = parse_recall_report(message)
+    if not report_is_for(report, internet_message_id=internet_message_id,
+                         conversation_id=conversation_id, original_subject=original_subject):
+        return None
+    return trusted_report(report, source)
+
+
+def is_recall_report(message: InboxMessage, *, internet_message_id: str | None = None,
+                     conversation_id: str | None = None,
+                     original_subject: str | None = None) -> bool:
+    """Whether an Inbox mail reads as a recall report for the given original (see
+    ``report_is_for``; who sent it is ``report_source``'s question).
+
+    Cheap for ordinary mail: the body is read only when the class or subject looks like a
+    report's.
+    """
+    if _subject_kind(message.subject or "") is None and not is_report_class(
+            message.message_class):
+        return False
+    return report_is_for(parse_recall_report(message), internet_message_id=internet_message_id,
+                         conversation_id=conversation_id, original_subject=original_subject)
