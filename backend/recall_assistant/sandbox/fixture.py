@@ -5,7 +5,8 @@ Shape (DESIGN.md, "The sandbox tenant"; extend, don't break)::
     {"tenant": {"id", "displayName", "verifiedDomains": [...],
                 "policy": {"messageRecallEnabled", "recallReadMessagesEnabled",
                            "maxRecallableAgeDays", "crossTenantDomains"}},
-     "users": [{"id", "mail", "displayName", "businessPhones", "mailboxType", "signInError"}],
+     "users": [{"id", "mail", "displayName", "businessPhones", "mailboxType", "signInError",
+                "preferredLanguage"}],
      "groups": [{"id", "mail", "displayName", "members": [user or group ids]}],
      "messages": [{"id", "owner", "folder", "subject", "internetMessageId", "sentDateTime",
                    "toRecipients", "ccRecipients", "bccRecipients", "hasAttachments", "body",
@@ -17,7 +18,9 @@ message has no ``copies``, every internal user it reached (groups expanded) hold
 in the Inbox. ``sentDateTime`` may be relative to when the fixture is loaded (``"now-15m"``,
 ``"now-2h"``, ``"now-45d"``) so that a shipped fixture does not age. A user's optional
 ``signInError`` (one of ``SIGN_IN_ERRORS``) makes the identity stand-in refuse that user's
-on-behalf-of exchange the way Entra ID does, so that the error mapping can be tested.
+on-behalf-of exchange the way Entra ID does, so that the error mapping can be tested. A user's
+optional ``preferredLanguage`` (``"de-DE"``, ``"fr-FR"``; default ``"en-US"``) is the language
+Exchange writes that mailbox's system mail in, recall reports included.
 """
 
 from __future__ import annotations
@@ -61,6 +64,7 @@ class User:
     mailbox_type: str = "user"
     job_title: str | None = None
     sign_in_error: str | None = None
+    preferred_language: str = "en-US"
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ def parse_tenant(raw: Any, *, source: str = "<fixture>",
             display_name=str(u.get("displayName") or u["mail"]),
             business_phones=tuple(u.get("businessPhones") or ()), mailbox_type=kind,
             job_title=u.get("jobTitle"), sign_in_error=sign_in_error,
+            preferred_language=str(u.get("preferredLanguage") or "en-US"),
         ))
     groups: list[Group] = []
     for i, gr in enumerate(_list(raw, "groups", fail)):

@@ -45,7 +45,8 @@ def user_json(user: User, *, everything: bool = False) -> dict[str, Any]:
     record: dict[str, Any] = {
         "businessPhones": list(user.business_phones), "displayName": user.display_name,
         "givenName": given or None, "jobTitle": user.job_title, "mail": user.mail,
-        "mobilePhone": None, "officeLocation": None, "preferredLanguage": "en-US",
+        "mobilePhone": None, "officeLocation": None,
+        "preferredLanguage": user.preferred_language,
         "surname": surname or None, "userPrincipalName": user.mail, "id": user.id,
     }
     if everything:
