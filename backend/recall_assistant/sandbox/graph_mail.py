@@ -4,11 +4,19 @@ Routes exist below ``/me`` (delegated) and ``/users/{id | userPrincipalName}``; 
 already refused other people's mailboxes to delegated callers. Lists are newest first, 10 a
 page by default (``$top`` up to 1000), with an ``@odata.nextLink`` carrying ``$skip``, as
 Outlook's APIs do. ``Prefer: outlook.body-content-type="text"`` turns HTML bodies into text.
+
+As Graph does, ``internetMessageHeaders`` comes back only when ``$select`` names it (Graph
+v1.0, *message resource type*), and extended properties only through
+``$expand=singleValueExtendedProperties($filter=id eq 'String 0x001A')`` (Graph v1.0, *Get
+singleValueLegacyExtendedProperty*); the sandbox knows one of them, PR_MESSAGE_CLASS. Any other
+``$expand`` is refused with Graph's error.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import email.utils
 import hashlib
 import re
 from typing import Any
@@ -40,7 +48,16 @@ _MESSAGE_PROPS = {p.lower(): p for p in (
     "receivedDateTime", "sentDateTime", "hasAttachments", "internetMessageId", "subject",
     "bodyPreview", "importance", "parentFolderId", "conversationId", "isDeliveryReceiptRequested",
     "isReadReceiptRequested", "isRead", "isDraft", "webLink", "inferenceClassification", "body",
-    "sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "flag")}
+    "sender", "from", "toRecipients", "ccRecipients", "bccRecipients", "replyTo", "flag",
+    "internetMessageHeaders")}
+# Returned only when $select names them, as in Graph.
+_ON_SELECT_ONLY = ("internetMessageHeaders",)
+# The extended properties the sandbox holds: PR_MESSAGE_CLASS (MAPI tag 0x001A, a string).
+_MESSAGE_CLASS_TAG = 0x001A
+_EXPAND = re.compile(
+    r"^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*(?P<filter>.+)\)\s*$",
+    re.IGNORECASE | re.DOTALL)
+_PROPERTY_ID = re.compile(r"^\s*(?P<type>\w+)\s+0x(?P<tag>[0-9a-f]{1,4})\s*$", re.IGNORECASE)
 _FILTERABLE = {p.lower(): p for p in (
     "id", "internetMessageId", "subject", "isRead", "isDraft", "receivedDateTime",
     "sentDateTime", "hasAttachments", "conversationId", "parentFolderId", "importance",
@@ -52,6 +69,30 @@ _FOLDER_PROPS = {p.lower(): p for p in (
 
 def _address(r: Recipient) -> dict[str, Any]:
     return {"emailAddress": {"name": r.name, "address": r.address}}
+
+
+def _rfc2822(value: str | None) -> str:
+    moment = dt.datetime.fromisoformat((value or "1970-01-01T00:00:00Z").replace("Z", "+00:00"))
+    return email.utils.format_datetime(moment.astimezone(dt.UTC))
+
+
+def internet_headers(m: StoredMessage) -> list[dict[str, str]]:
+    """The message's internet headers as Graph lists them (name/value pairs); a draft has
+    none, as it has not been through transport."""
+    if m.is_draft:
+        return []
+
+    def people(rs: tuple[Recipient, ...]) -> str:
+        return ", ".join(email.utils.formataddr((r.name, r.address)) for r in rs)
+
+    pairs = [("From", people((m.sender,))), ("To", people(m.to))]
+    if m.cc:
+        pairs.append(("Cc", people(m.cc)))
+    pairs += [("Subject", m.subject), ("Date", _rfc2822(m.sent or m.created)),
+              ("Message-ID", m.internet_message_id), *m.headers,
+              ("Content-Type", f"text/{'html' if m.body_type == 'html' else 'plain'}; "
+                               'charset="utf-8"'), ("MIME-Version", "1.0")]
+    return [{"name": name, "value": value} for name, value in pairs]
 
 
 def message_json(m: StoredMessage, *, as_text: bool = False) -> dict[str, Any]:
@@ -76,8 +117,57 @@ def message_json(m: StoredMessage, *, as_text: bool = False) -> dict[str, Any]:
         "sender": _address(m.sender), "from": _address(m.sender),
         "toRecipients": [_address(r) for r in m.to], "ccRecipients": [_address(r) for r in m.cc],
         "bccRecipients": [_address(r) for r in m.bcc], "replyTo": [],
-        "flag": {"flagStatus": "notFlagged"},
+        "flag": {"flagStatus": "notFlagged"}, "internetMessageHeaders": internet_headers(m),
     }
+
+
+def _expanded_ids(call: Call) -> frozenset[int] | None:
+    """The MAPI property tags a ``$expand=singleValueExtendedProperties($filter=...)`` asks
+    for (ids of the form ``'String 0x001A'``, joined by ``or``); None without ``$expand``."""
+    raw = call.req.query.get("$expand")
+    if raw is None or not raw.strip():
+        return None
+    found = _EXPAND.match(raw)
+    if found is None:
+        name = re.split(r"[(/,\s]", raw.strip(), maxsplit=1)[0]
+        if name.lower() == "singlevalueextendedproperties":
+            raise GraphError(400, "BadRequest",
+                             "The $expand of singleValueExtendedProperties needs a $filter "
+                             "on id.")
+        raise GraphError(400, "RequestBroker--ParseUri",
+                         f"Could not find a property named '{name}' on type "
+                         "'microsoft.graph.message'.")
+    try:
+        tree = odata.parse_filter(found["filter"].strip())
+    except odata.FilterSyntaxError as exc:
+        raise GraphError(400, "BadRequest", f"Invalid filter clause: {exc}") from None
+    tags: set[int] = set()
+    for clause in (tree[1] if tree[0] == "or" else [tree]):
+        ok = (clause[0] == "cmp" and str(clause[1]).lower() == "id" and clause[2] == "eq"
+              and isinstance(clause[3], str))
+        parsed = _PROPERTY_ID.match(clause[3]) if ok else None
+        if parsed is None:
+            raise GraphError(400, "BadRequest", "Invalid filter clause: filter extended "
+                                                "properties by id eq '<type> 0x<tag>'.")
+        tags.add(int(parsed["tag"], 16))
+    return frozenset(tags)
+
+
+def _with_extended(record: dict[str, Any], m: StoredMessage,
+                   tags: frozenset[int] | None) -> dict[str, Any]:
+    if tags is None:
+        return record
+    values = [{"id": f"String {hex(_MESSAGE_CLASS_TAG)}", "value": m.message_class}] \
+        if _MESSAGE_CLASS_TAG in tags else []
+    # Graph leaves the collection out when no requested property is set on the item.
+    return {**record, "singleValueExtendedProperties": values} if values else record
+
+
+def _shaped(record: dict[str, Any], select: list[str] | None) -> dict[str, Any]:
+    picked = odata.pick(record, select, always=("id", "singleValueExtendedProperties"))
+    if select is None:
+        picked = {k: v for k, v in picked.items() if k not in _ON_SELECT_ONLY}
+    return picked
 
 
 def wants_text(call: Call) -> bool:
@@ -86,7 +176,8 @@ def wants_text(call: Call) -> bool:
 
 
 def _render(call: Call, m: StoredMessage, select: list[str] | None) -> dict[str, Any]:
-    return odata.pick(message_json(m, as_text=wants_text(call)), select, always=("id",))
+    return _shaped(_with_extended(message_json(m, as_text=wants_text(call)), m,
+                                  _expanded_ids(call)), select)
 
 
 def respond(call: Call, body: dict[str, Any], status: int = 200) -> GraphResponse:
@@ -165,8 +256,10 @@ def list_messages(call: Call) -> GraphResponse:
             if prop.lower() not in _FILTERABLE:
                 raise GraphError(400, "BadRequest", f"Could not find a property named '{prop}' "
                                                     "on type 'microsoft.graph.message'.")
-    records = [message_json(m, as_text=wants_text(call))
-               for m in call.state.mail.messages(call.owner.mail, folder, call.now)]
+    tags = _expanded_ids(call)
+    stored = call.state.mail.messages(call.owner.mail, folder, call.now)
+    records = [_with_extended(message_json(m, as_text=wants_text(call)), m, tags)
+               for m in stored]
     if tree is not None:
         records = [r for r in records if odata.matches(tree, _getter(r))]
     records = _order(records, call.req.query.get("$orderby"))
@@ -180,7 +273,7 @@ def list_messages(call: Call) -> GraphResponse:
     if skip + top < len(records):
         body["@odata.nextLink"] = odata.next_link(call.req.own_url(),
                                                   call.req.query, **{"$skip": str(skip + top)})
-    body["value"] = [odata.pick(r, select, always=("id",)) for r in records[skip:skip + top]]
+    body["value"] = [_shaped(r, select) for r in records[skip:skip + top]]
     return respond(call, body)
 
 

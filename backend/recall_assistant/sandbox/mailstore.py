@@ -27,7 +27,7 @@ from .directory import Directory, Reached
 from .fixture import Policy, Recipient, TenantFixture
 from .graph_http import iso, parse_iso
 from .recall_agent import CopyState, Outcome, judge
-from .recall_report import SENDER_LOCAL_PART, SENDER_NAME, render_report
+from .recall_report import MESSAGE_CLASS, SENDER_LOCAL_PART, SENDER_NAME, language_of, render_report
 
 WELL_KNOWN_FOLDERS = {
     "inbox": "Inbox", "sentitems": "Sent Items", "drafts": "Drafts",
@@ -70,6 +70,8 @@ class StoredMessage:
     has_attachments: bool = False
     is_read: bool = False
     is_draft: bool = False
+    message_class: str = "IPM.Note"  # PR_MESSAGE_CLASS, shown as "String 0x001A"
+    headers: tuple[tuple[str, str], ...] = ()  # extra internet headers, beyond the basic ones
 
 
 @dataclass(frozen=True)
@@ -274,18 +276,33 @@ class MailStore:
                 and m.folder != "sentitems"
                 and m.internet_message_id == original.internet_message_id]
 
+    def receive(self, message: StoredMessage) -> StoredMessage:
+        """File a mail that arrived from elsewhere (a test's stand-in for inbound SMTP) as it
+        is given: whatever its From says, as a forged mail would."""
+        with self._lock:
+            filed = dataclasses.replace(message, id=message.id or _new_id(),
+                                        mailbox=message.mailbox.lower())
+            self._messages[filed.id] = filed
+            return dataclasses.replace(filed)
+
     def _deliver_due(self, now: float) -> None:
-        """File every recall report whose time has come (lazily: no background thread)."""
+        """File every recall report whose time has come (lazily: no background thread).
+
+        The report comes from the tenant's Exchange system mailbox, with the recall report's
+        message class, in the sender mailbox's language (its ``preferredLanguage``).
+        """
         for index, record in enumerate(self.recalls):
             if record.delivered or record.due > now:
                 continue
+            owner = self.directory.user(record.mailbox)
             content = render_report(subject=record.subject,
                                     internet_message_id=record.internet_message_id,
                                     sent=record.sent, requested=record.requested,
-                                    outcomes=record.outcomes)
+                                    outcomes=record.outcomes,
+                                    language=language_of(owner.preferred_language
+                                                         if owner else None))
             system = Recipient(f"{SENDER_LOCAL_PART}@{self.directory.initial_domain}",
                                SENDER_NAME)
-            owner = self.directory.user(record.mailbox)
             report = StoredMessage(
                 id=_new_id(), mailbox=record.mailbox, folder="inbox", subject=content.subject,
                 internet_message_id=_new_internet_id(self.directory.initial_domain),
@@ -293,7 +310,8 @@ class MailStore:
                 sender=system,
                 to=(Recipient(record.mailbox, owner.display_name if owner else record.mailbox),),
                 body=content.html, body_type="html", sent=iso(record.due),
-                received=iso(record.due), created=iso(record.due), modified=iso(record.due))
+                received=iso(record.due), created=iso(record.due), modified=iso(record.due),
+                message_class=MESSAGE_CLASS)
             self._messages[report.id] = report
             self.recalls[index] = dataclasses.replace(record, delivered=True)
 
