@@ -24,11 +24,13 @@ from recall_assistant.graph.directory import (
 )
 from recall_assistant.graph.mail import (
     EmailAddress,
+    ItemBody,
     ews_to_rest_ids,
     find_copies,
     find_copy_request,
     get_message,
-    inbox_messages_since,
+    inbox_since,
+    message_bodies,
     sent_items_folder_id,
 )
 from recall_assistant.graph.mail_actions import (
@@ -327,22 +329,47 @@ def test_ews_ids_are_translated(mocked, client):
         "inputIds": ["ews/1+"], "sourceIdType": "ewsId", "targetIdType": "restId"}
 
 
-def test_inbox_messages_since_filters_on_time_and_subject(mocked, client):
+def test_inbox_since_reads_what_decides_without_bodies(mocked, client):
     url = f"{V1}/me/mailFolders/inbox/messages"
     mocked.get(url, json={"value": [
         {"id": "1", "subject": "Message Recall Report for message: Q3",
-         "receivedDateTime": "2025-03-01T10:00:00Z",
-         "body": {"contentType": "html", "content": "<p>ok</p>"}},
-        {"id": "2", "subject": "Lunch?", "receivedDateTime": "2025-03-01T10:01:00Z",
-         "body": {"contentType": "text", "content": "hi"}}]})
+         "receivedDateTime": "2025-03-01T10:00:00Z", "conversationId": "conv",
+         "from": {"emailAddress": {"name": "Microsoft Outlook",
+                                   "address": "MicrosoftExchange329e@contoso.com"}},
+         "sender": {"emailAddress": {"address": "MicrosoftExchange329e@contoso.com"}},
+         "internetMessageHeaders": [{"name": "In-Reply-To", "value": "<a@b>"}],
+         "singleValueExtendedProperties": [{"id": "String 0x1a",
+                                            "value": "IPM.Recall.Report"}]},
+        {"id": "2", "subject": "Lunch?", "receivedDateTime": "2025-03-01T10:01:00Z"}]})
     since = datetime(2025, 3, 1, 11, 0, tzinfo=timezone(timedelta(hours=2)))
-    found = inbox_messages_since(client, since, subject_contains="recall report")
+    first, second = inbox_since(client, since)
 
-    assert [(m.id, m.body_type, m.body) for m in found] == [("1", "html", "<p>ok</p>")]
-    assert query(mocked.calls[0].request.url)["$filter"] == (
-        "receivedDateTime ge 2025-03-01T09:00:00Z")
+    assert (first.sender, first.account, first.conversation_id) == (
+        "MicrosoftExchange329e@contoso.com", "MicrosoftExchange329e@contoso.com", "conv")
+    assert first.message_class == "IPM.Recall.Report"  # Graph spells the id its own way
+    assert first.headers == (("In-Reply-To", "<a@b>"),)
+    assert (second.sender, second.message_class, second.headers) == (None, None, ())
+    sent = query(mocked.calls[0].request.url)
+    assert sent["$filter"] == "receivedDateTime ge 2025-03-01T09:00:00Z"
+    assert "body" not in sent["$select"].split(",")
+    assert sent["$select"].split(",") == ["id", "subject", "receivedDateTime", "from", "sender",
+                                          "conversationId", "internetMessageHeaders"]
+    assert sent["$expand"] == "singleValueExtendedProperties($filter=id eq 'String 0x001A')"
     with pytest.raises(ValueError):
-        inbox_messages_since(client, datetime(2025, 3, 1))
+        inbox_since(client, datetime(2025, 3, 1))
+
+
+def test_message_bodies_one_get_or_one_batch(mocked, client):
+    mocked.get(f"{V1}/me/messages/A", json={"body": {"contentType": "html", "content": "<p>a"}})
+    assert message_bodies(client, ["A", "A", ""]) == {"A": ItemBody("<p>a", "html")}
+    assert query(mocked.calls[0].request.url)["$select"] == "body"
+    mocked.post(f"{V1}/$batch", json={"responses": [
+        {"id": "0", "status": 200, "body": {"body": {"contentType": "text", "content": "b"}}},
+        {"id": "1", "status": 404, "body": {"error": {"code": "ErrorItemNotFound",
+                                                      "message": "gone"}}}]})
+    assert message_bodies(client, ["B", "C"]) == {"B": ItemBody("b", "text")}
+    assert len(mocked.calls) == 2
+    assert message_bodies(client, []) == {}
 
 
 # -- mail actions -----------------------------------------------------------------------------

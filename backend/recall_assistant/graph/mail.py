@@ -15,13 +15,21 @@ from typing import Any
 from ..values import quick_init
 from .batch import BatchRequest, run_batch
 from .client import GraphClient, encode_query, odata_string, path_segment
-from .errors import GraphError
+from .errors import GraphError, GraphNotFound
 
 MESSAGE_FIELDS = ("id", "subject", "sentDateTime", "internetMessageId", "toRecipients",
                   "ccRecipients", "bccRecipients", "hasAttachments", "parentFolderId",
                   "conversationId", "from")
 COPY_FIELDS = ("id", "isRead", "parentFolderId")
-INBOX_FIELDS = ("id", "subject", "receivedDateTime", "body")
+# What deciding whether an Inbox mail is a recall report needs, without its body. Graph
+# returns internetMessageHeaders only when $select names it (v1.0, message resource type).
+INBOX_FIELDS = ("id", "subject", "receivedDateTime", "from", "sender", "conversationId",
+                "internetMessageHeaders")
+# PR_MESSAGE_CLASS (MAPI tag 0x001A, a string), read as a single-value extended property:
+# Graph v1.0, "Get singleValueLegacyExtendedProperty" ($expand with $filter on id).
+MESSAGE_CLASS_ID = "String 0x001A"
+MESSAGE_CLASS_EXPAND = f"singleValueExtendedProperties($filter=id eq '{MESSAGE_CLASS_ID}')"
+MAX_INBOX_ITEMS = 500  # bounds one poll; far above the mail a sender receives in a day
 MAX_TRANSLATE_IDS = 1000  # translateExchangeIds takes at most 1000 ids a call
 
 
@@ -70,14 +78,29 @@ class CopyLookup:
 
 
 @dataclass(frozen=True)
-class InboxMessage:
-    """A message received in the Inbox (recall reports are read from these)."""
+class InboxItem:
+    """A message received in the Inbox, without its body (recall reports are found in these).
+
+    ``sender`` is the From address, ``account`` Graph's ``sender`` (the account that made it);
+    ``headers`` the internet headers as (name, value) pairs; ``message_class`` PR_MESSAGE_CLASS.
+    """
 
     id: str
     subject: str
     received_at: datetime | None
-    body: str
-    body_type: str
+    sender: str | None = None
+    account: str | None = None
+    conversation_id: str | None = None
+    message_class: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ItemBody:
+    """A message's body as read (Graph's itemBody)."""
+
+    content: str
+    content_type: str  # "html" | "text"
 
 
 def mailbox_root(user: str | None) -> str:
@@ -245,35 +268,85 @@ def inbox_folder_ids(client: GraphClient, mailboxes: Sequence[str]) -> dict[str,
             for m, r in zip(unique, results, strict=True)}
 
 
-def inbox_messages_since(client: GraphClient, since: datetime, *,
-                         subject_contains: str | None = None, max_items: int = 200,
-                         body_as_text: bool = False,
-                         user: str | None = None) -> list[InboxMessage]:
-    """Inbox messages received at or after ``since``, at most ``max_items`` of them.
+def _extended(entries: Any, wanted: str) -> str | None:
+    """A single-value extended property's value. Graph gives the id back in its own spelling
+    ("String 0x1a" for "String 0x001A"), so ids are compared by type and number."""
+    def key(text: str) -> tuple[str, int] | None:
+        kind, _, tag = text.strip().partition(" ")
+        try:
+            return kind.lower(), int(tag, 16)
+        except ValueError:
+            return None
 
-    Graph filters on ``receivedDateTime``; the subject is matched here, case-insensitively,
-    because Outlook's ``$filter`` support for ``contains(subject, ...)`` is not dependable.
-    """
+    target = key(wanted)
+    for entry in entries if isinstance(entries, list) else ():
+        if _is_mapping(entry) and key(str(entry.get("id") or "")) == target:
+            value = entry.get("value")
+            return str(value) if value is not None else None
+    return None
+
+
+def parse_inbox_item(item: Mapping[str, Any]) -> InboxItem:
+    """Our :class:`InboxItem` from one entry of an ``inbox_since`` answer."""
+    sender, account = _address(item.get("from")), _address(item.get("sender"))
+    headers = tuple((str(h.get("name") or ""), str(h.get("value") or ""))
+                    for h in item.get("internetMessageHeaders") or () if _is_mapping(h))
+    return InboxItem(
+        id=str(item.get("id") or ""), subject=str(item.get("subject") or ""),
+        received_at=parse_datetime(item.get("receivedDateTime")),
+        sender=sender.address or None if sender else None,
+        account=account.address or None if account else None,
+        conversation_id=item.get("conversationId") or None,
+        message_class=_extended(item.get("singleValueExtendedProperties"), MESSAGE_CLASS_ID),
+        headers=headers)
+
+
+def inbox_since(client: GraphClient, since: datetime, *, max_items: int = MAX_INBOX_ITEMS,
+                user: str | None = None) -> list[InboxItem]:
+    """Inbox messages received at or after ``since`` (at most ``max_items``), with what tells a
+    recall report apart (sender, class, conversation, headers) and no body: a poll reads the
+    bodies of candidates only (``message_bodies``)."""
     params = {"$filter": f"receivedDateTime ge {graph_datetime(since)}",
-              "$select": ",".join(INBOX_FIELDS), "$top": 50}
-    headers = {"Prefer": 'outlook.body-content-type="text"'} if body_as_text else None
-    needle = (subject_contains or "").casefold()
-    found: list[InboxMessage] = []
+              "$select": ",".join(INBOX_FIELDS), "$expand": MESSAGE_CLASS_EXPAND, "$top": 50}
+    found: list[InboxItem] = []
     with client.stage("inbox_messages"):
         pages = client.iter_pages(f"{mailbox_root(user)}/mailFolders/inbox/messages",
-                                  params=params, headers=headers)
+                                  params=params)
         for page in pages:
             for item in page.items:
-                subject = str(item.get("subject") or "")
-                if needle and needle not in subject.casefold():
-                    continue
-                body = item.get("body") if isinstance(item.get("body"), Mapping) else {}
-                found.append(InboxMessage(
-                    id=str(item.get("id") or ""), subject=subject,
-                    received_at=parse_datetime(item.get("receivedDateTime")),
-                    body=str(body.get("content") or ""),
-                    body_type=str(body.get("contentType") or "text").lower()))
+                if _is_mapping(item):
+                    found.append(parse_inbox_item(item))
                 if len(found) >= max_items:
                     pages.close()
                     return found
     return found
+
+
+def message_bodies(client: GraphClient, message_ids: Sequence[str], *,
+                   user: str | None = None) -> dict[str, ItemBody]:
+    """The bodies of the given messages, keyed by id: one ``GET`` for one, a ``$batch`` for
+    several. A message that could not be read (moved, deleted meanwhile) is left out."""
+    unique = list(dict.fromkeys(i for i in message_ids if i))
+    if not unique:
+        return {}
+    query = encode_query({"$select": "body"})
+    with client.stage("message_bodies"):
+        if len(unique) == 1:
+            try:
+                answers = [(unique[0], client.get(
+                    f"{mailbox_root(user)}/messages/{path_segment(unique[0])}",
+                    params={"$select": "body"}))]
+            except GraphNotFound:
+                answers = []
+        else:
+            results = run_batch(client, [BatchRequest(
+                "GET", f"{mailbox_root(user)}/messages/{path_segment(i)}?{query}")
+                for i in unique])
+            answers = [(i, r.body) for i, r in zip(unique, results, strict=True) if r.ok]
+    bodies: dict[str, ItemBody] = {}
+    for message_id, answer in answers:
+        body = answer.get("body") if _is_mapping(answer) else None
+        if _is_mapping(body):
+            bodies[message_id] = ItemBody(str(body.get("content") or ""),
+                                             str(body.get("contentType") or "text").lower())
+    return bodies
