@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import metrics
 from ..errors import RecallAssistantError
+from ..graph import directory as graph_directory
 from ..graph import mail as graph_mail
 from ..graph import mail_actions
 from ..graph.client import GraphClient
@@ -161,24 +162,58 @@ class RecallService:
 
     def _read_reports(self, action: ActionRecord, graph: GraphClient,
                       people: list[Person]) -> reports.RecallReport | None:
-        try:
-            original = graph_mail.get_message(graph, action.message_id)
-            subject = original.subject
-        except GraphNotFound:
-            subject = ""  # moved or deleted since: match reports by message id alone
+        """The reports about this recall that we believe, merged (docs/recall-reports.md).
+
+        Graph round trips: the Inbox since the recall, light fields only (sender, class,
+        conversation, headers: no bodies); the bodies of the few candidates (Exchange's own
+        mail marked as a report) in one call; the original message only when a report names
+        no message id and the conversation must decide. The tenant's verified domains come
+        from the eligibility check's cache (read once more only when it has expired).
+        """
+        domains = self._verified_domains(action, graph)
         since = action.created_at - REPORT_LOOKBACK
+        candidates = []
+        for item in graph_mail.inbox_since(graph, since):
+            mail = _report_mail(item, None)
+            if reports.might_be_report(mail, domains):
+                candidates.append(item)
+        bodies = graph_mail.message_bodies(graph, [c.id for c in candidates])
+        original: graph_mail.SentMessage | None = None
+        looked_up = False
         found = []
-        for item in graph_mail.inbox_messages_since(graph, since):
-            message = reports.InboxMessage(subject=item.subject, body=item.body,
-                                           body_type=item.body_type,  # type: ignore[arg-type]
-                                           received_at=item.received_at)
-            parsed = reports.parse_recall_report(message)
+        for item in candidates:
+            body = bodies.get(item.id)
+            if body is None:
+                continue
+            mail = _report_mail(item, body)
+            parsed = reports.parse_recall_report(mail)
+            if not parsed.message_ids and not looked_up:
+                looked_up = True
+                try:
+                    original = graph_mail.get_message(graph, action.message_id)
+                except GraphNotFound:
+                    original = None  # moved or deleted since: only message ids can match
+            accepted = reports.accept_report(
+                mail, verified_domains=domains, internet_message_id=action.internet_message_id,
+                conversation_id=original.conversation_id if original else None,
+                original_subject=original.subject if original else None)
             for problem in parsed.problems:
                 log.info("recall report %s: %s", item.id, problem)
-            if reports.report_is_for(parsed, original_subject=subject,
-                                     internet_message_id=action.internet_message_id):
-                found.append(parsed)
+            if accepted is None:
+                log.info("mail %s looks like a recall report but is not one we believe for "
+                         "recall %s", item.id, action.id)
+            else:
+                found.append(accepted)
         return reports.merge_reports(found) if found else None
+
+    def _verified_domains(self, action: ActionRecord, graph: GraphClient) -> tuple[str, ...]:
+        # The eligibility check caches the tenant's verified domains under this key.
+        key = ("domains", action.caller_tid)
+        domains = self.eligibility.cache.get(key)
+        if domains is None:
+            domains = graph_directory.internal_domains(graph)
+            self.eligibility.cache.put(key, domains)
+        return tuple(domains)
 
     def _outcomes(self, action: ActionRecord, people: list[Person],
                   report: reports.RecallReport | None,
@@ -252,6 +287,17 @@ _OUTCOME_TEXTS = {
     "report_succeeded": "The recall report says the message was removed.",
     "report_pending": "The recall report says recall is still being tried.",
 }
+
+
+def _report_mail(item: graph_mail.InboxItem,
+                 body: graph_mail.ItemBody | None) -> reports.InboxMessage:
+    """An Inbox item as the report rules read it (``body`` None: not fetched yet)."""
+    return reports.InboxMessage(
+        subject=item.subject, body=body.content if body else "",
+        body_type=(body.content_type if body and body.content_type in ("html", "text")
+                   else None),  # type: ignore[arg-type]
+        received_at=item.received_at, sender=item.sender, message_class=item.message_class,
+        conversation_id=item.conversation_id, headers=item.headers, account=item.account)
 
 
 def _changed(before: RecipientOutcome | None, after: RecipientOutcome) -> bool:
