@@ -198,7 +198,8 @@ async function loadVerdict({ openOutcome = true } = {}) {
       document.body.dataset.loaded = "recall";
       return;
     }
-    showVerdict();
+    // Asked for ("Check again"): focus goes to the verdict's heading.
+    showVerdict({ focus: !openOutcome });
     performance.mark("ra:verdict", { detail: { ms: performance.now() - started } });
     document.body.dataset.loaded = "verdict";
   } catch (error) {
@@ -211,7 +212,7 @@ async function loadVerdict({ openOutcome = true } = {}) {
   }
 }
 
-function showVerdict() {
+function showVerdict({ focus = false } = {}) {
   // A recalled message: following that recall is the main action, not recalling again.
   const banner = state.recall
     ? h("div", { class: "banner" },
@@ -221,7 +222,7 @@ function showVerdict() {
     : null;
   // Right after loading, focus stays put (the live region speaks); coming back from another
   // view, focus goes to the heading so that keyboard users know where they are.
-  const firstShow = state.view === "loading";
+  const firstShow = state.view === "loading" && !focus;
   show("verdict", verdictView(state.result, { onRecall: openRecall, onCorrect: openCorrection },
                               { banner, recalled: Boolean(state.recall) }),
        { focusTitle: !firstShow });
@@ -544,7 +545,9 @@ function followRecall(id) {
   state.poller = poll(async (signal) => {
     state.recallView.checking = true;
     const recall = await api.recall(id, signal);
-    state.recall = recall;
+    // A correction this pane saw sent stays shown until the status carries one too.
+    const known = state.recall?.id === recall.id ? state.recall.correction : null;
+    state.recall = { ...recall, correction: recall.correction || known || null };
     Object.assign(state.recallView, { pollError: null, checking: false });
     if (state.view === "progress") {
       showProgress();

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -92,3 +93,24 @@ def api_eligibility(live, item: str, user: str = ADELE) -> dict:
                                    headers={"Authorization": f"Bearer {api_token(live, user)}"})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def requests_to(page: Page, pattern: str) -> list:
+    """Every request the page makes whose URL matches ``pattern`` (collected as they go)."""
+    seen: list = []
+    page.on("request", lambda r: seen.append(r) if re.search(pattern, r.url) else None)
+    return seen
+
+
+def fill_template_fields(page: Page, text: str) -> None:
+    """Fill every field of the chosen template (the templates are the server's)."""
+    fields = page.locator("main .template-fields").locator("input[type=text], textarea")
+    expect(fields.first).to_be_visible()
+    for i in range(fields.count()):
+        fields.nth(i).fill(f"{text} ({i + 1})")
+
+
+def copies_of(live, mailbox: str, internet_message_id: str) -> list:
+    now = live.sandbox.clock()
+    return [m for m in live.sandbox.mail.messages(mailbox, None, now)
+            if m.internet_message_id == internet_message_id]

@@ -13,7 +13,16 @@ import pytest
 from playwright.sync_api import expect
 
 from recall_assistant.config import SandboxOptions
-from tests.browser.conftest import ADELE, open_pane, screenshot, shim_record, wait_for_verdict
+from tests.browser.conftest import (
+    ADELE,
+    copies_of,
+    fill_template_fields,
+    open_pane,
+    requests_to,
+    screenshot,
+    shim_record,
+    wait_for_verdict,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -23,27 +32,6 @@ REPORT_DELAY_S = 1.5
 @pytest.fixture
 def live(live_server_factory):
     return live_server_factory(options=SandboxOptions(report_delay_s=REPORT_DELAY_S))
-
-
-def requests_to(page, pattern: str) -> list:
-    """Every request the page makes whose URL matches ``pattern`` (collected as they go)."""
-    seen: list = []
-    page.on("request", lambda r: seen.append(r) if re.search(pattern, r.url) else None)
-    return seen
-
-
-def fill_template_fields(page, text: str) -> None:
-    """Fill every field of the chosen template (the templates are the server's)."""
-    fields = page.locator("main .template-fields").locator("input[type=text], textarea")
-    expect(fields.first).to_be_visible()
-    for i in range(fields.count()):
-        fields.nth(i).fill(f"{text} ({i + 1})")
-
-
-def copies_of(live, mailbox: str, internet_message_id: str) -> list:
-    now = live.sandbox.clock()
-    return [m for m in live.sandbox.mail.messages(mailbox, None, now)
-            if m.internet_message_id == internet_message_id]
 
 
 def set_hidden(page, hidden: bool) -> None:
