@@ -110,3 +110,26 @@ def test_demo_page(live_server, page):
     pane = page.frame_locator("#pane")
     expect(pane.locator("body[data-loaded=verdict]")).to_be_attached(timeout=20_000)
     check(page, "demo-1280")
+
+
+def test_recall_outcome_with_a_correction_and_people_not_reached(live_server_factory, page):
+    # Delete and replace of a message to a partner tenant and a gmail.com address: the
+    # composer with its preview, then the progress view with the correction's line, reasons
+    # and contact links.
+    live = live_server_factory(options=SandboxOptions(report_delay_s=1))
+    open_pane(page, live, "AAMkAGRlbW8-sent02_pricing")
+    wait_for_verdict(page)
+    page.get_by_role("button", name="Recall message…").click()
+    page.get_by_label("Delete it and send a correction").check()
+    fields = page.locator("main .template-fields").locator("input[type=text], textarea")
+    expect(fields.first).to_be_visible(timeout=10_000)
+    for i in range(fields.count()):
+        fields.nth(i).fill("Please disregard the price")
+    preview = page.get_by_role("region", name="Preview")
+    expect(preview).to_contain_text("Please disregard", timeout=10_000)
+    expect(preview).to_have_attribute("aria-busy", "false")
+    check(page, "recall-replace-composer-320")
+    page.get_by_role("button", name="Recall now").click()
+    expect(page.get_by_test_id("correction-line")).to_be_visible(timeout=15_000)
+    expect(page.locator(".progress-row .contact-links").first).to_be_visible(timeout=10_000)
+    check(page, "recall-outcome-correction-320")
