@@ -185,7 +185,8 @@ async function loadVerdict({ openOutcome = true } = {}) {
       api.recallsFor(state.item).catch(() => null),
     ]);
     state.result = result;
-    const latest = recalls?.recalls?.[0];
+    // The newest recall that went to Exchange (one Graph refused is no recall to follow).
+    const latest = (recalls?.recalls || []).find((r) => r.status !== "failed");
     if (latest) {
       state.recall = latest;
     }

@@ -170,6 +170,7 @@ export function recallProgress(recall, state, handlers) {
           class: `meter-${cls}`, style: `flex-grow:${summary[k] || 0}` }))),
       unknown ? h("p", { text: t("recall.unknownBody") })
         : settled ? null : h("p", { class: "muted", text: t("recall.waiting") }),
+      !unknown && recall.statusMessage ? h("p", { class: "muted", text: recall.statusMessage }) : null,
       waitUntil && !Number.isNaN(waitUntil.getTime())
         ? h("p", { class: "muted small", text: t("recall.waitUntil", {
           when: waitUntil.toLocaleString(document.documentElement.lang || undefined,
