@@ -107,3 +107,48 @@ def test_create_app_brings_the_schema_to_head(database_url, tmp_path, engine):
     app = create_app(sandbox_settings(tmp_path, 3000, DATABASE_URL=database_url))
     assert current_revision(engine) == head_revision() and tables(engine) == TABLES
     assert app.test_client().get("/readyz").get_json()["checks"]["database"] == "ok"
+
+
+def test_0002_lets_outcomes_read_no_report_and_keeps_what_was_there(engine):
+    import datetime as dt
+
+    from sqlalchemy import insert, select
+    from sqlalchemy.exc import IntegrityError
+
+    from recall_assistant.store.schema import actions, recipient_outcomes
+
+    def migrate(verb, target):
+        with engine.begin() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            getattr(command, verb)(config, target)
+
+    now = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    migrate("upgrade", "0001")
+    with engine.begin() as connection:
+        connection.execute(insert(actions).values(
+            id="a1", kind="recall", state="submitted", caller_oid="o", caller_tid="t",
+            message_id="m", created_at=now, updated_at=now))
+        connection.execute(insert(recipient_outcomes).values(
+            action_id="a1", address="alex@contoso.com", status="succeeded", source="report",
+            checked_at=now))
+    migrate("upgrade", "head")
+    with engine.begin() as connection:
+        connection.execute(insert(recipient_outcomes).values(
+            action_id="a1", address="lee@contoso.com", status="no_report", source="wait_limit",
+            reason_code="no_report", checked_at=now))
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(insert(recipient_outcomes).values(
+            action_id="a1", address="x@contoso.com", status="lost", source="report",
+            checked_at=now))
+    with engine.connect() as connection:
+        rows = connection.execute(select(recipient_outcomes.c.address, recipient_outcomes.c.status)
+                                  .order_by(recipient_outcomes.c.address)).all()
+    assert [tuple(r) for r in rows] == [("alex@contoso.com", "succeeded"),
+                                        ("lee@contoso.com", "no_report")]
+    migrate("downgrade", "0001")  # no_report reads pending again under the older code
+    with engine.connect() as connection:
+        rows = connection.execute(select(recipient_outcomes.c.address, recipient_outcomes.c.status)
+                                  .order_by(recipient_outcomes.c.address)).all()
+    assert [tuple(r) for r in rows] == [("alex@contoso.com", "succeeded"),
+                                        ("lee@contoso.com", "pending")]

@@ -26,6 +26,7 @@ from .records import (
     ActionRecord,
     Actor,
     ActorLike,
+    AlreadyRecalled,
     AuditEvent,
     AuditPage,
     Claim,
@@ -43,7 +44,7 @@ from .unit_of_work import UnitOfWork
 
 __all__ = [
     "AUDIT_PAGE_MAX", "DEFAULT_GRACE", "UNKNOWN_MESSAGE", "ActionNotFound", "ActionRecord",
-    "Actor", "ActorLike", "AuditEvent", "AuditPage", "Claim", "ClaimLost",
+    "Actor", "ActorLike", "AlreadyRecalled", "AuditEvent", "AuditPage", "Claim", "ClaimLost",
     "IdempotencyConflict", "InvalidCursor", "InvalidTransition", "RecipientOutcome", "Store",
     "StoreUnavailable", "StoredResponse", "UnitOfWork", "request_hash", "utc_now",
 ]

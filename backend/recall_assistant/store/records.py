@@ -164,6 +164,16 @@ class InvalidTransition(Conflict):
     message = "This recall or correction has already moved on; it cannot change that way."
 
 
+class AlreadyRecalled(Conflict):
+    """This caller already has a recall of this message in flight or done (one per message)."""
+
+    message = "This message was already recalled; that recall is shown instead."
+
+    def __init__(self, action: ActionRecord):
+        super().__init__()
+        self.action = action
+
+
 class IdempotencyConflict(Conflict):
     code = "idempotency_conflict"
     message = ("This Idempotency-Key was already used for a different request. "

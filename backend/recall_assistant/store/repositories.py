@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Row
 
@@ -40,6 +40,9 @@ from .schema import (
 )
 
 Clock = Callable[[], dt.datetime]
+
+# The advisory-lock key space of "one recall per message" (two-key form; "RAMS").
+MESSAGE_LOCK_SPACE = 0x52414D53
 
 # Which stored states each transition may start from. "unknown" (a Graph call that timed out,
 # or a crash) can still be settled by what the recall report later says.
@@ -83,6 +86,18 @@ class ActionRepository:
                    actions.c.internet_message_id == internet_message_id)
             .order_by(actions.c.created_at, actions.c.id))
         return [self._record(row) for row in rows]
+
+    def lock_message(self, caller_oid: str, internet_message_id: str) -> None:
+        """Hold, until the transaction ends, the right to add a recall of this message.
+
+        SQLite writers already hold the file's lock (``BEGIN IMMEDIATE``); PostgreSQL takes a
+        transaction-level advisory lock on the caller and message, so that two first recalls
+        of one message cannot both find "no recall yet".
+        """
+        if self._db.dialect.name == "postgresql":
+            self._db.execute(text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+                             {"space": MESSAGE_LOCK_SPACE,
+                              "key": f"{caller_oid}\n{internet_message_id}"})
 
     def move(self, action_id: str, state: str, **values: Any) -> ActionRecord:
         """Move to ``state`` if the current state allows it (one conditional UPDATE, so two

@@ -31,8 +31,8 @@ from sqlalchemy.types import TypeDecorator
 ACTION_KINDS = ("recall", "correction")
 # Stored states. "unknown" is also *derived* on read for an action stuck in "recorded".
 ACTION_STATES = ("recorded", "submitted", "completed", "failed", "unknown")
-OUTCOME_STATUSES = ("pending", "succeeded", "failed")
-OUTCOME_SOURCES = ("report", "deep_check", "eligibility")
+OUTCOME_STATUSES = ("pending", "succeeded", "failed", "no_report")
+OUTCOME_SOURCES = ("report", "deep_check", "eligibility", "wait_limit")
 
 # Lengths: Entra object ids are GUIDs; an address is at most 320 characters (RFC 5321 limits);
 # a Message-ID header line at most 998 (RFC 5322).

@@ -45,6 +45,7 @@ from .records import (
     ActionRecord,
     Actor,
     ActorLike,
+    AlreadyRecalled,
     AuditEvent,
     AuditPage,
     Claim,
@@ -158,14 +159,26 @@ class Store:
     def begin_action(self, *, kind: str, actor: ActorLike, message_id: str,
                      internet_message_id: str | None = None, request: Any = None,
                      request_id: str | None = None, claim: Claim | None = None,
-                     parent_id: str | None = None, subject: str | None = None) -> ActionRecord:
+                     parent_id: str | None = None, subject: str | None = None,
+                     sole_recall: bool = False) -> ActionRecord:
         """Record the action (``recorded``) and its audit row, and commit: before any Graph call.
+
+        ``sole_recall``: a first recall of the message. If this caller already has one that was
+        not refused (any state but ``failed``), :class:`AlreadyRecalled` carries it and nothing
+        is recorded; the check and the insert are one transaction under a lock, so two first
+        recalls sent at once record one.
 
         ``request`` is a JSON-able summary (no subjects, no bodies); ``subject`` goes to the
         audit log only when the administrator turned subjects on. With a ``claim``, the key is
         tied to the action in the same transaction (:class:`ClaimLost` if it was taken over).
         """
         with self.unit_of_work() as uow:
+            if sole_recall and internet_message_id:
+                uow.actions.lock_message(actor.oid, internet_message_id)
+                earlier = [a for a in uow.actions.for_message(actor.oid, internet_message_id)
+                           if a.kind == "recall" and a.parent_id is None and a.state != "failed"]
+                if earlier:
+                    raise AlreadyRecalled(earlier[-1])
             action = uow.actions.add(
                 kind=kind, actor=actor, message_id=message_id,
                 internet_message_id=internet_message_id, request=request, request_id=request_id,
