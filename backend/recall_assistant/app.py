@@ -83,7 +83,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
         graph_tokens=graph_tokens or GraphTokens(settings, session),
         eligibility=eligibility,
         store=store,
-        recalls=RecallService(store, eligibility),
+        recalls=RecallService(store, eligibility,
+                              report_wait_s=settings.recall_report_wait_s),
         corrections=CorrectionService(store, eligibility, settings.templates_dir),
     )
     app.extensions["send_policy"] = SendPolicyService(

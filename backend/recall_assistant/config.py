@@ -75,6 +75,9 @@ class Settings:
     # How long a recorded action may wait for its Graph call before it reads as "unknown" (a
     # process that died in between never finishes it). Longer than any Graph call can take.
     action_grace_s: float = 120.0
+    # How long a recall waits for its report before whoever is still pending reads
+    # "no report": Exchange keeps retrying a recall for about a day.
+    recall_report_wait_s: float = 86_400.0
     # The App ID URI that Graph tokens are requested for (``<resource>/.default``).
     graph_resource: str = "https://graph.microsoft.com"
     client_cert_path: str | None = None
@@ -339,6 +342,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_timeout_s=float(r.number("RA_HTTP_TIMEOUT_S", 10.0, float, 0.5, 120)),
         directory_cache_ttl_s=float(r.number("RA_DIRECTORY_CACHE_TTL_S", 300.0, float, 0, 86_400)),
         action_grace_s=float(r.number("RA_ACTION_GRACE_S", 120.0, float, 1, 86_400)),
+        recall_report_wait_s=float(r.number("RA_RECALL_REPORT_WAIT_S", 86_400.0, float, 1,
+                                            30 * 86_400)),
         graph_resource=graph_resource,
         client_cert_path=cert_path,
         client_cert_thumbprint=thumbprint,

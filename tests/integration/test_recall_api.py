@@ -78,7 +78,7 @@ def test_recall_then_every_outcome_as_the_sandbox_applied_it(live, pane):
     assert applied == {"isaiah@contoso.com": "succeeded", "johanna@contoso.com": "failed",
                        "lynne@contoso.com": "succeeded"}
     assert body["settled"] is True and body["status"] == "completed"
-    assert body["summary"] == {"succeeded": 2, "failed": 1, "pending": 0}
+    assert body["summary"] == {"succeeded": 2, "failed": 1, "pending": 0, "noReport": 0}
     # The copies really are gone.
     imid = body["internetMessageId"]
     assert not [m for m in inbox(live, "isaiah@contoso.com") if m.internet_message_id == imid]

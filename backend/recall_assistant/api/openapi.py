@@ -130,7 +130,9 @@ OPERATIONS: dict[str, Operation] = {
     "recalls.request_recall": Operation(
         recalls.RecallAccepted, status=202, body=recalls.RecallRequest, idempotent=True,
         errors=merge(ON_GRAPH, JSON_BODY, A_MESSAGE, TEMPLATES, AUDIENCE, STORE,
-                     EXACTLY_ONCE, RATE_LIMITED)),
+                     EXACTLY_ONCE, RATE_LIMITED, {409: ("nothing_to_retry",)}),
+        other={200: ("Already recalled: the earlier recall of this message (alreadyRecalled: "
+                     "true); nothing was asked of Microsoft 365.", recalls.RecallAccepted)}),
     "recalls.recall_status": Operation(
         recalls.RecallStatus, errors=merge(ON_GRAPH, STORE, {404: ("action_not_found",
                                                                    "not_found")})),

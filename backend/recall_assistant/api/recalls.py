@@ -9,11 +9,13 @@ from marshmallow import Schema, fields, validate
 
 from ..errors import RecallAssistantError
 from ..graph.client import GraphClient
+from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
 from ..runtime import Runtime, runtime
 from ..services.eligibility import Caller, ItemRef
 from ..services.once import Outcome, before_action, checked_key, run_once
-from ..services.recall import action_summary
+from ..services.recall import NothingToRetry, action_summary, already_recalled
+from ..store import AlreadyRecalled
 from .context import current_caller, require_user
 from .validation import json_body, load
 
@@ -35,6 +37,9 @@ class RecallRequest(Schema):
     messageId = fields.String(required=True, validate=validate.Length(min=1, max=1024))
     idType = fields.String(load_default="rest", validate=validate.OneOf(("rest", "ews")))
     replaceWith = fields.Nested(ReplaceWith, allow_none=True, load_default=None)
+    retry = fields.Boolean(load_default=False, metadata={
+        "description": "Ask Exchange again for the people an earlier, settled recall may not "
+                       "have reached (409 nothing_to_retry when there are none)."})
 
 
 class RecallQuery(Schema):
@@ -60,13 +65,19 @@ class ActionRef(Schema):
 
 
 class RecallAccepted(Schema):
-    """``202``: the recall is recorded and was handed to Exchange (or its state, on a replay)."""
+    """``202``: the recall is recorded and was handed to Exchange (or its state, on a replay).
+    ``200``: the message was already recalled; ``id`` is that recall, nothing was asked."""
 
-    id = fields.String(required=True)
+    id = fields.String(required=True, metadata={
+        "description": "The recall to follow (for a retry: still the first recall's id)."})
     status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES))
     messageId = fields.String(required=True)
     correction = fields.Nested(ActionRef, metadata={
         "description": "With replaceWith: the correction sent after the recall."})
+    alreadyRecalled = fields.Boolean(metadata={
+        "description": "200 only: this is the earlier recall of the message, shown again."})
+    attemptId = fields.String(metadata={"description": "A retry: the id of this attempt."})
+    retried = fields.Integer(metadata={"description": "A retry: how many people it covers."})
 
 
 class OutcomeReason(Schema):
@@ -77,17 +88,33 @@ class OutcomeReason(Schema):
 class RecipientOutcomeSchema(Schema):
     address = fields.String(required=True)
     name = fields.String(required=True)
-    status = fields.String(required=True,
-                           validate=validate.OneOf(("pending", "succeeded", "failed")))
-    reason = fields.Nested(OutcomeReason, required=True, allow_none=True)
+    status = fields.String(required=True, validate=validate.OneOf(outcome_rules.STATUSES),
+                           metadata={"description": "no_report: no report came within "
+                                                    "RA_RECALL_REPORT_WAIT_S."})
+    reason = fields.Nested(OutcomeReason, required=True, allow_none=True, metadata={
+        "description": "Always given for failed and no_report."})
     source = fields.String(required=True, allow_none=True,
-                           validate=validate.OneOf(("report", "deep_check", "eligibility")))
+                           validate=validate.OneOf(outcome_rules.SOURCES))
+    mayNeverConfirm = fields.Boolean(required=True, metadata={
+        "description": "A partner-tenant recipient: their tenant may act without telling us."})
+    retryable = fields.Boolean(required=True, metadata={
+        "description": "Settled recall only: their copy may still be there, and trying "
+                       "again could remove it."})
 
 
 class OutcomeCounts(Schema):
     succeeded = fields.Integer(required=True)
     failed = fields.Integer(required=True)
     pending = fields.Integer(required=True)
+    noReport = fields.Integer(required=True)
+
+
+class CorrectionLine(Schema):
+    id = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES))
+    error = fields.Nested(ActionError, required=True, allow_none=True)
+    recipients = fields.Integer(required=True, allow_none=True,
+                                metadata={"description": "How many people it was sent to."})
 
 
 class RecallStatus(Schema):
@@ -103,9 +130,24 @@ class RecallStatus(Schema):
     lastCheckedAt = fields.String(required=True, metadata={"format": "date-time"})
     reportReceived = fields.Boolean(required=True)
     settled = fields.Boolean(required=True, metadata={
-        "description": "No recipient is pending any more: the pane stops polling."})
+        "description": "No recipient is pending any more, in the recall nor in its retries: "
+                       "the pane stops polling."})
+    waitUntil = fields.String(required=True, metadata={
+        "format": "date-time",
+        "description": "requestedAt + RA_RECALL_REPORT_WAIT_S (of the latest retry, if any): "
+                       "who is still pending then reads no_report."})
     summary = fields.Nested(OutcomeCounts, required=True)
-    recipients = fields.List(fields.Nested(RecipientOutcomeSchema), required=True)
+    notReached = fields.Integer(required=True, metadata={
+        "description": "People a correction should go to: failed, no_report, or pending and "
+                       "mayNeverConfirm."})
+    retryable = fields.Integer(required=True, metadata={
+        "description": "People \"Try again\" (retry: true) would cover."})
+    recipients = fields.List(fields.Nested(RecipientOutcomeSchema), required=True, metadata={
+        "description": "Merged over retries: the newest attempt's line, except that a "
+                       "removed copy stays removed."})
+    correction = fields.Nested(CorrectionLine, required=True, allow_none=True, metadata={
+        "description": "Delete and replace's correction, else the latest correction sent for "
+                       "this message."})
     error = fields.Nested(ActionError, required=True, allow_none=True)
     statusMessage = fields.String(required=True, allow_none=True)
 
@@ -157,15 +199,25 @@ def request_recall():
         item = ItemRef(body["messageId"], body["idType"])
         checked = before_action(lambda: rt.recalls.prepare(eligibility_caller(), item, graph,
                                                            app_graph))
+        earlier = rt.recalls.earlier_recall(caller.oid, checked.message.internet_message_id)
+        if body["retry"]:
+            return _retry(rt, caller, checked, earlier, claim, graph, app_graph)
+        if earlier is not None:
+            # One recall per message: show the first, ask Exchange nothing (replaceWith too).
+            return 200, already_recalled(earlier)
         replace = body["replaceWith"]
         if replace is not None:
             # The correction's fields and audience are checked before anything is recalled.
             before_action(lambda: rt.corrections.replacement(
                 caller, checked, replace["templateId"], replace["values"], replace["audience"],
                 replace["recipients"]))
-        action = rt.recalls.recall(caller, checked, claim=claim, graph=graph,
-                                   request_id=g.get("request_id"),
-                                   replace_with=replace["templateId"] if replace else None)
+        try:
+            action = rt.recalls.recall(caller, checked, claim=claim, graph=graph,
+                                       request_id=g.get("request_id"),
+                                       replace_with=replace["templateId"] if replace else None)
+        except AlreadyRecalled as first:
+            # Another request recalled it since our look (two panes at once): show that one.
+            return 200, already_recalled(first.action)
         answer = action_summary(action)
         if replace is not None:
             answer["correction"] = _correction_after(rt, caller, checked, replace, graph,
@@ -174,6 +226,22 @@ def request_recall():
 
     return once_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
                                   lambda action: (202, action_summary(action))))
+
+
+def _retry(rt: Runtime, caller: Any, checked: Any, earlier: Any, claim: Any,
+           graph: GraphClient, app_graph: GraphClient | None) -> tuple[int, dict[str, Any]]:
+    """"Try again": only for the people a settled recall may not have reached."""
+    if earlier is None:
+        before_action(_nothing_to_retry)
+    people = before_action(lambda: rt.recalls.retryable_people(caller.oid, earlier, graph,
+                                                               app_graph))
+    attempt = rt.recalls.retry(caller, earlier, people, message_id=checked.message.id,
+                               claim=claim, graph=graph, request_id=g.get("request_id"))
+    return 202, action_summary(attempt)
+
+
+def _nothing_to_retry() -> None:
+    raise NothingToRetry()
 
 
 def _correction_after(rt: Runtime, caller: Any, checked: Any, replace: dict[str, Any],

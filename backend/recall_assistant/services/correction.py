@@ -212,16 +212,17 @@ class CorrectionService:
         return Draft(rendered, chosen)
 
     def _reached(self, caller_oid: str, checked: EligibilityResult) -> dict[str, bool]:
-        """Per person: did recall take the message away? The latest recall's outcomes where
-        there is one, else the eligibility forecast (only a likely verdict counts)."""
+        """Per person: did recall take the message away? The recall's merged view where there
+        is one (failed, no report, or a partner tenant still pending: not reached), else the
+        eligibility forecast (only a likely verdict counts)."""
+        from .recall import reached_by_recall  # the recall and its retries, merged
+
         reached = {r.address.lower(): r.verdict == "likely"
                    for r in checked.recipients if r.counted}
-        recalls = [a for a in self.store.actions_for_message(
-            caller_oid, checked.message.internet_message_id) if a.kind == "recall"]
-        if recalls:
-            latest = max(recalls, key=lambda a: a.created_at)
-            outcomes = {o.address: o.status for o in self.store.outcomes(latest.id)}
-            reached = {address: outcomes.get(address) == "succeeded" for address in reached}
+        by_recall = reached_by_recall(self.store, caller_oid,
+                                      checked.message.internet_message_id, self.clock())
+        if by_recall is not None:
+            reached = {address: by_recall.get(address, False) for address in reached}
         return reached
 
 
