@@ -192,3 +192,16 @@ def test_the_report_wait_defaults_to_a_day(tmp_path):
     from tests.support import sandbox_settings
 
     assert sandbox_settings(tmp_path, 3000).recall_report_wait_s == 86_400
+
+
+def test_the_status_carries_the_correction_line_of_delete_and_replace(live_server_factory):
+    live = live_server_factory(options=SandboxOptions(report_delay_s=0.3))
+    pane = Pane(live)
+    started = pane.recall(COPIES, replaceWith={"templateId": "please-disregard"})
+    assert started.status_code == 202, started.text
+    correction = started.json()["correction"]
+    body = pane.get(f"/api/recalls/{started.json()['id']}").json()
+    assert body["correction"] == {"id": correction["id"], "status": "completed", "error": None,
+                                  "recipients": 3}
+    plain = Pane(live).recall(PRICING).json()
+    assert pane.get(f"/api/recalls/{plain['id']}").json()["correction"] is None

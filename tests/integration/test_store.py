@@ -463,3 +463,45 @@ def test_an_unreachable_database_is_a_503_not_a_crash(caplog):
     with pytest.raises(StoreUnavailable) as caught:
         store.claim(ADELE.oid, "key-1", HASH)
     assert caught.value.status == 503 and caught.value.headers["Retry-After"] == "5"
+
+
+def test_one_first_recall_per_message_even_when_two_arrive_at_once(database_url, clock, engines,
+                                                                   monkeypatch):
+    import time
+
+    from recall_assistant.store import AlreadyRecalled
+    from recall_assistant.store.repositories import ActionRepository
+
+    looked = ActionRepository.for_message
+
+    def slow_look(self, *args):
+        found = looked(self, *args)
+        time.sleep(0.3)  # both requests look before either records: only the lock saves us
+        return found
+
+    monkeypatch.setattr(ActionRepository, "for_message", slow_look)
+    # Two instances (two engines) record a first recall of the same message at the same time.
+    stores = [Store(engines(database_url), clock=clock) for _ in range(2)]
+    upgrade_to_head(stores[0].engine)
+    barrier = threading.Barrier(2)
+
+    def first_recall(store):
+        barrier.wait()
+        try:
+            return begin(store, sole_recall=True)
+        except AlreadyRecalled as already:
+            return already
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(first_recall, stores))
+    recorded = [r for r in results if not isinstance(r, AlreadyRecalled)]
+    refused = [r for r in results if isinstance(r, AlreadyRecalled)]
+    assert len(recorded) == 1 and len(refused) == 1
+    assert refused[0].action.id == recorded[0].id
+    assert count(stores[0], actions) == 1
+    # Another caller, a retry (a child) and a correction are not first recalls of theirs.
+    begin(stores[0], actor=ALEX, sole_recall=True)
+    begin(stores[0], parent_id=recorded[0].id)
+    # A recall Graph refused does not count: the message may be recalled again.
+    stores[0].fail(recorded[0].id, error_code="graph_rejected")
+    assert begin(stores[0], sole_recall=True).id != recorded[0].id
