@@ -30,6 +30,7 @@ PARTNER = PersonFacts("external", "unknown", "cross_tenant_listed")
     (rules.PENDING, FAILED, FAILED),
     (PENDING_REPORT, REMOVED, REMOVED),
     (IMPOSSIBLE, REMOVED, REMOVED),            # the report beats the forecast
+    (IMPOSSIBLE, FAILED, IMPOSSIBLE),          # agreeing: the forecast's reason is clearer
     (FAILED, REMOVED, REMOVED),                # the newer report wins between equals
     (REMOVED, FAILED, REMOVED),                # a removed copy stays removed
     (REMOVED, NOT_FOUND, REMOVED),

@@ -80,6 +80,8 @@ def prefer(current: Line | None, candidate: Line) -> Line:
         return current
     if current.status == "succeeded" and candidate.source != "deep_check":
         return current
+    if current.source == "eligibility" and current.status == candidate.status == "failed":
+        return current  # the same answer: the forecast says why (consumer mail, no mailbox)
     if _RANK.get(candidate.source or "", 0) >= _RANK.get(current.source or "", 0):
         return candidate
     return current
