@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +89,37 @@ def start_live_server(tmp_path: Path, certs: DevCertificates, *,
     live = LiveServer(url=f"https://localhost:{port}", settings=settings, tenant=tenant, app=app,
                       certs=certs)
     return live, thread, server
+
+
+class PaneClient:
+    """The task pane's calls for one signed-in user: a sandbox token, then the API."""
+
+    def __init__(self, live: LiveServer, user: str = "adele@contoso.com"):
+        self.live = live
+        self.session = live.session()
+        token = self.session.get(f"{live.url}/sandbox/token", params={"user": user}).json()
+        self.session.headers["Authorization"] = f"Bearer {token['access_token']}"
+
+    def post(self, path: str, body, key: str | None = "auto"):
+        """POST with a fresh Idempotency-Key (``"auto"``), the one given, or none (``None``)."""
+        headers = {}
+        if key == "auto":
+            key = uuid.uuid4().hex
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        return self.session.post(f"{self.live.url}{path}", json=body, headers=headers)
+
+    def get(self, path: str, **params):
+        return self.session.get(f"{self.live.url}{path}", params=params)
+
+    def recall(self, message_id: str, key: str | None = "auto", **extra):
+        return self.post("/api/recalls", {"messageId": message_id, **extra}, key)
+
+    def wait_for_report(self, recall_id: str, timeout: float = 10.0) -> dict:
+        """The recall's status once a report was read (or as it stands at the timeout)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            body = self.get(f"/api/recalls/{recall_id}").json()
+            if body["reportReceived"] or time.monotonic() > deadline:
+                return body
+            time.sleep(0.2)

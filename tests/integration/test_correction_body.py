@@ -5,7 +5,6 @@ Graph does, so these tests fail if the backend ever stops replacing the body."""
 from __future__ import annotations
 
 import re
-import uuid
 
 import pytest
 
@@ -13,6 +12,7 @@ from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.sandbox.html_text import html_to_text
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID
+from tests.support import PaneClient as Pane
 
 ADELE = "adele@contoso.com"
 PRICING = "AAMkAGRlbW8-sent02_pricing"      # alex@ (internal), gmail, fabrikam
@@ -21,16 +21,6 @@ EVERYONE = "AAMkAGRlbW8-sent10_everyone"    # groups, a shared mailbox, outsider
 GRAPH_SCOPES = "Mail.ReadWrite Mail.Send User.Read"
 
 
-class Pane:
-    def __init__(self, live, user: str = ADELE):
-        self.live = live
-        self.session = live.session()
-        token = self.session.get(f"{live.url}/sandbox/token", params={"user": user}).json()
-        self.session.headers["Authorization"] = f"Bearer {token['access_token']}"
-
-    def post(self, path: str, body, *, key: bool = True):
-        headers = {"Idempotency-Key": uuid.uuid4().hex} if key else {}
-        return self.session.post(f"{self.live.url}{path}", json=body, headers=headers)
 
 
 @pytest.fixture
@@ -122,7 +112,7 @@ def test_sandbox_reply_all_draft_quotes_the_original_and_a_body_patch_replaces_i
 def test_a_correction_to_everyone_lands_without_a_word_of_the_original(live, pane, message_id):
     request = {"messageId": message_id, "templateId": "please-disregard", "audience": "all",
                "fields": {"note": "Sorry for the noise."}}
-    preview = pane.post("/api/corrections/preview", request, key=False).json()
+    preview = pane.post("/api/corrections/preview", request, key=None).json()
     before = sent_ids(live)
     response = pane.post("/api/corrections", request)
     assert response.status_code == 201, response.text
@@ -185,7 +175,7 @@ def replace(pane, message_id: str, **replace_with):
 def test_delete_and_replace_sends_only_the_correction_to_everyone(live, pane):
     preview = pane.post("/api/corrections/preview", {
         "messageId": FORECAST, "templateId": "please-disregard", "audience": "all",
-        "fields": {"note": "Sorry for the noise."}}, key=False).json()
+        "fields": {"note": "Sorry for the noise."}}, key=None).json()
     before = sent_ids(live)
     response = replace(pane, FORECAST)
     assert response.status_code == 202, response.text

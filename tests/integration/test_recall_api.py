@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import time
-import uuid
-
 import pytest
 
 from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.store.records import DEFAULT_GRACE
+from tests.support import PaneClient as Pane
 
 ADELE = "adele@contoso.com"
 PRICING = "AAMkAGRlbW8-sent02_pricing"      # alex@ (internal), gmail, fabrikam (cross-tenant)
@@ -17,34 +15,6 @@ COPIES = "AAMkAGRlbW8-sent09_copies"        # isaiah read, johanna's copy delete
 SANDBOX_STATUS = {"Recall Success": "succeeded", "Recall Failure": "failed", "Pending": "pending"}
 
 
-class Pane:
-    def __init__(self, live, user: str = ADELE):
-        self.live = live
-        self.session = live.session()
-        token = self.session.get(f"{live.url}/sandbox/token", params={"user": user}).json()
-        self.session.headers["Authorization"] = f"Bearer {token['access_token']}"
-
-    def post(self, path: str, body, key: str | None = "auto"):
-        headers = {}
-        if key == "auto":
-            key = uuid.uuid4().hex
-        if key is not None:
-            headers["Idempotency-Key"] = key
-        return self.session.post(f"{self.live.url}{path}", json=body, headers=headers)
-
-    def get(self, path: str, **params):
-        return self.session.get(f"{self.live.url}{path}", params=params)
-
-    def recall(self, message_id: str, key: str | None = "auto", **extra):
-        return self.post("/api/recalls", {"messageId": message_id, **extra}, key)
-
-    def wait_for_report(self, recall_id: str, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.get(f"/api/recalls/{recall_id}").json()
-            if body["reportReceived"] or time.monotonic() > deadline:
-                return body
-            time.sleep(0.2)
 
 
 def inbox(live, mailbox: str) -> list:

@@ -6,7 +6,6 @@ candidates only. Also the sandbox's Graph: message class, headers, from/sender, 
 from __future__ import annotations
 
 import time
-import uuid
 from html import escape
 from urllib.parse import parse_qs, urlsplit
 
@@ -20,34 +19,13 @@ from recall_assistant.sandbox.mailstore import StoredMessage
 from recall_assistant.sandbox.recall_agent import SUCCESS, Outcome
 from recall_assistant.sandbox.recall_report import SENDER_LOCAL_PART, render_report
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID
+from tests.support import PaneClient as Pane
 
 ADELE = "adele@contoso.com"
 COPIES = "AAMkAGRlbW8-sent09_copies"        # isaiah read, johanna's copy deleted, lynne archived
 
 
-class Pane:
-    """The task pane's calls, for one signed-in user."""
 
-    def __init__(self, live, user: str = ADELE):
-        self.live = live
-        self.session = live.session()
-        token = self.session.get(f"{live.url}/sandbox/token", params={"user": user}).json()
-        self.session.headers["Authorization"] = f"Bearer {token['access_token']}"
-
-    def get(self, path: str, **params):
-        return self.session.get(f"{self.live.url}{path}", params=params)
-
-    def recall(self, message_id: str):
-        return self.session.post(f"{self.live.url}/api/recalls", json={"messageId": message_id},
-                                 headers={"Idempotency-Key": uuid.uuid4().hex})
-
-    def wait_for_report(self, recall_id: str, timeout: float = 10.0) -> dict:
-        deadline = time.monotonic() + timeout
-        while True:
-            body = self.get(f"/api/recalls/{recall_id}").json()
-            if body["reportReceived"] or time.monotonic() > deadline:
-                return body
-            time.sleep(0.2)
 
 JOHANNA, CAMILLE = "johanna@contoso.com", "camille@contoso.com"
 ANGEBOT = "AAMkAGRlbW8-johanna01_angebot"   # German mailbox: to alex, lynne
