@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from recall_assistant.config import SandboxOptions
+from recall_assistant.graph import mail as graph_mail
 from recall_assistant.graph.client import GraphClient
 from recall_assistant.sandbox.fixture import Recipient
 from recall_assistant.sandbox.mailstore import StoredMessage
@@ -278,3 +279,21 @@ def test_the_html_report_escapes_what_it_quotes():
     content = render_report(subject="<b>x</b>", internet_message_id="<a@b>", sent=0,
                             requested=0, outcomes=[], language="fr")
     assert escape("<b>x</b>") in content.html and content.subject.endswith("<b>x</b>")
+
+
+def test_two_reports_bodies_are_read_in_one_batch(quick):
+    # A retry brings a second report: both bodies come in one $batch, whose inner URLs carry
+    # percent-encoded ids (a REST id may end in "="), as Graph decodes them.
+    pane = Pane(quick)
+    first = pane.recall(COPIES).json()
+    pane.wait_for_report(first["id"])
+    deliver(quick, ADELE, sender=system_address(quick),
+            subject=f"Message Recall Report for message: {subject_of(quick, COPIES)}",
+            body="Recall report", message_class="IPM.Recall.Report")
+    reports_in_inbox = [m.id for m in quick.sandbox.mail.messages(ADELE, "inbox", quick.sandbox.clock())
+                        if m.message_class.startswith("IPM.Recall.Report")]
+    assert len(reports_in_inbox) == 2 and all(i.endswith("=") for i in reports_in_inbox)
+    graph, _, _ = service_graph(quick)
+    bodies = graph_mail.message_bodies(graph, reports_in_inbox)
+    assert set(bodies) == set(reports_in_inbox)
+    assert all(b.content for b in bodies.values())

@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Blueprint, Response, request
 
@@ -200,7 +200,8 @@ def _inner_request(outer: GraphRequest, entry: dict[str, Any]) -> GraphRequest:
         query.setdefault(key, value)
     return GraphRequest(
         method=entry["method"].upper(), version=outer.version,
-        path="/" + parts.path.lstrip("/"), query=query, headers=headers,
+        # Graph decodes an inner URL's path as it decodes a request line's (ids may hold "=").
+        path="/" + unquote(parts.path).lstrip("/"), query=query, headers=headers,
         body=entry.get("body"), base_url=outer.base_url,
         client_request_id=headers.get("client-request-id") or str(correlation_id()),
         arrived=outer.arrived)
