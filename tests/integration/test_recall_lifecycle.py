@@ -5,12 +5,15 @@ from the merged outcome."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.fixture import default_fixture_path, parse_tenant
 from tests.integration.test_recall_api import ADELE, COPIES, PRICING, Pane
 
 
@@ -205,3 +208,35 @@ def test_the_status_carries_the_correction_line_of_delete_and_replace(live_serve
                                   "recipients": 3}
     plain = Pane(live).recall(PRICING).json()
     assert pane.get(f"/api/recalls/{plain['id']}").json()["correction"] is None
+
+
+def test_a_retry_never_takes_the_first_recalls_report_for_its_own(live_server_factory):
+    # Read copies are not recalled here, so Isaiah and Lynne are worth another try. Graph gives
+    # receivedDateTime to the second: a report of the first recall received in the second the
+    # retry was asked for must not read as the retry's answer.
+    raw = json.loads(Path(default_fixture_path()).read_text(encoding="utf-8"))
+    raw["tenant"]["policy"]["recallReadMessagesEnabled"] = False
+    live = live_server_factory(tenant=parse_tenant(raw, source="test"),
+                               options=SandboxOptions(report_delay_s=0.2))
+    pane = Pane(live)
+    started = pane.recall(COPIES).json()
+    ended = follow(pane, started["id"], lambda b: b["settled"])
+    assert {a for a, r in people(ended).items() if r["retryable"]} == {
+        "isaiah@contoso.com", "lynne@contoso.com"}
+
+    sandbox = sandbox_of(live)
+    sandbox.options = dataclasses.replace(sandbox.options, report_delay_s=3600)
+    mail = sandbox.mail
+    first_report = next(m for m in mail.messages(ADELE, "inbox", sandbox.clock())
+                        if m.message_class.startswith("IPM.Recall.Report"))
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(sandbox.clock()))
+    # The same report again, received now (Exchange may deliver a late duplicate).
+    mail.receive(dataclasses.replace(first_report, id="", received=stamp, sent=stamp))
+    retried = pane.recall(COPIES, retry=True)
+    assert retried.status_code == 202, retried.text
+
+    now = pane.get(f"/api/recalls/{started['id']}").json()
+    assert now["settled"] is False
+    assert {a: r["status"] for a, r in people(now).items()} == {
+        "isaiah@contoso.com": "pending", "johanna@contoso.com": "failed",
+        "lynne@contoso.com": "pending"}

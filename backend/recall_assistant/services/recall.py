@@ -173,12 +173,15 @@ class RecallService:
         """Ask Exchange to recall the message again, recorded as a child of the first recall
         that covers only ``people`` (Graph's recall has no recipient list: the others' answers
         to it are not theirs to change)."""
+        # The reports already in the Inbox answer earlier attempts: receivedDateTime is to the
+        # second, so only their ids tell them from this retry's own.
+        earlier = [item.id for item in self._report_candidates(primary, graph)[1]]
         action = self.store.begin_action(
             kind="recall", actor=actor, message_id=message_id,
             internet_message_id=primary.internet_message_id, claim=claim,
             request_id=request_id, parent_id=primary.id,
             request={"messageId": message_id, "retryOf": primary.id,
-                     "reportWaitS": self.report_wait_s,
+                     "reportWaitS": self.report_wait_s, "earlierReports": earlier,
                      "people": [p.as_json() for p in people]})
         self._ask_exchange(action, graph, request_id)
         metrics.RECALLS.labels("submitted").inc()
@@ -292,13 +295,7 @@ class RecallService:
         no message id and the conversation must decide. The tenant's verified domains come
         from the eligibility check's cache (read once more only when it has expired).
         """
-        domains = self._verified_domains(action, graph)
-        since = action.created_at - REPORT_LOOKBACK
-        candidates = []
-        for item in graph_mail.inbox_since(graph, since):
-            mail = _report_mail(item, None)
-            if reports.might_be_report(mail, domains):
-                candidates.append(item)
+        domains, candidates = self._report_candidates(action, graph)
         bodies = graph_mail.message_bodies(graph, [c.id for c in candidates])
         original: graph_mail.SentMessage | None = None
         looked_up = False
@@ -328,6 +325,18 @@ class RecallService:
                 found.append(accepted)
         return reports.merge_reports(found) if found else None
 
+    def _report_candidates(self, action: ActionRecord, graph: GraphClient
+                           ) -> tuple[tuple[str, ...], list[graph_mail.InboxItem]]:
+        """The tenant's verified domains, and the Inbox mail since the recall that may be a
+        report of it (light fields only), less the reports that answered earlier attempts."""
+        domains = self._verified_domains(action, graph)
+        earlier = set((action.request or {}).get("earlierReports") or ())
+        since = action.created_at - REPORT_LOOKBACK
+        candidates = [item for item in graph_mail.inbox_since(graph, since)
+                      if item.id not in earlier
+                      and reports.might_be_report(_report_mail(item, None), domains)]
+        return domains, candidates
+
     def _verified_domains(self, action: ActionRecord, graph: GraphClient) -> tuple[str, ...]:
         # The eligibility check caches the tenant's verified domains under this key.
         key = ("domains", action.caller_tid)
@@ -344,7 +353,8 @@ class RecallService:
                   window: tuple[dt.datetime | None, dt.datetime | None] = (None, None)
                   ) -> dict[str, rules.Line]:
         lines: dict[str, rules.Line] = dict(stored)
-        # Graph gives receivedDateTime to the second: compare at that precision.
+        # Graph gives receivedDateTime to the second: compare at that precision (a report of
+        # an earlier attempt received in the retry's own second is known by its id instead).
         since, until = (t.replace(microsecond=0) if t else None for t in window)
 
         def offer(address: str, candidate: rules.Line) -> None:
