@@ -1,7 +1,7 @@
 """Settings, read once from the environment and validated at start-up.
 
 Nothing else in the package reads ``os.environ``: everything takes a :class:`Settings`.
-Sandbox and tenant mode differ only in the values found here (DESIGN.md, principle 1).
+Sandbox and tenant mode differ only in the values found here: the code paths are the same.
 """
 
 from __future__ import annotations
@@ -109,7 +109,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class SandboxOptions:
-    """Knobs of the local sandbox tenant (DESIGN.md, "The sandbox tenant")."""
+    """Knobs of the local sandbox tenant (README, "What the demo shows")."""
 
     latency_ms: int = 0
     fault_rate: float = 0.0

@@ -1,4 +1,4 @@
-"""Browser tests: Playwright for Python driving Debian's chromium (RECIPES.md)."""
+"""Browser tests: Playwright for Python driving Debian's chromium (Playwright cannot download its own browsers here)."""
 
 from __future__ import annotations
 

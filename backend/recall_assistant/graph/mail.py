@@ -256,7 +256,7 @@ def inbox_folder_ids(client: GraphClient, mailboxes: Sequence[str]) -> dict[str,
     """Each mailbox's Inbox folder id (None when it could not be read), batched.
 
     The deep check compares a copy's ``parentFolderId`` with it: a copy moved out of the
-    Inbox is a different case for recall (FACTS.md).
+    Inbox is a different case for recall (docs/microsoft-facts.md).
     """
     unique = list(dict.fromkeys(mailboxes))
     with client.stage("inbox_folders"):

@@ -1,6 +1,6 @@
 """The sandbox tenant's fixture: a JSON file describing a tenant, loaded and checked.
 
-Shape (DESIGN.md, "The sandbox tenant"; extend, don't break)::
+Shape (extend it, never break it: fixtures of this shape are loaded with ``--tenant``)::
 
     {"tenant": {"id", "displayName", "verifiedDomains": [...],
                 "policy": {"messageRecallEnabled", "recallReadMessagesEnabled",

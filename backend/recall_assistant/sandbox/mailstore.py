@@ -33,7 +33,7 @@ WELL_KNOWN_FOLDERS = {
     "inbox": "Inbox", "sentitems": "Sent Items", "drafts": "Drafts",
     "deleteditems": "Deleted Items", "archive": "Archive",
 }
-MAX_RECIPIENTS = 500  # To + Cc + Bcc per message in Exchange Online (FACTS.md)
+MAX_RECIPIENTS = 500  # To + Cc + Bcc per message in Exchange Online (docs/microsoft-facts.md)
 
 
 class MailError(Exception):

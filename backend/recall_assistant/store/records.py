@@ -11,8 +11,8 @@ from typing import Any, Literal, Protocol
 
 from ..errors import BadRequest, Conflict, NotFound, RecallAssistantError, UpstreamUnavailable
 
-# What a person is told about an action whose fate the store cannot know (DESIGN.md, principle
-# 4): it was recorded, then the process stopped before it could say whether Graph was called.
+# What a person is told about an action whose fate the store cannot know: it was recorded,
+# then the process stopped before it could say whether Graph was called (never done twice).
 UNKNOWN_MESSAGE = "unknown — check the recall report"
 
 DEFAULT_GRACE = dt.timedelta(minutes=2)

@@ -1,6 +1,6 @@
 """The store's front door for services: each method is one committed transaction.
 
-How a mutating request uses it (DESIGN.md, principle 4)::
+How a mutating request uses it (nothing is lost, nothing is done twice)::
 
     claim = store.claim(caller.oid, key, request_hash("POST /api/recalls", body))
     if claim.outcome == "conflict":
