@@ -8,29 +8,15 @@ import re
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.sandbox.html_text import html_to_text
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID
-from tests.support import PaneClient as Pane
 
 ADELE = "adele@contoso.com"
 PRICING = "AAMkAGRlbW8-sent02_pricing"      # alex@ (internal), gmail, fabrikam
 FORECAST = "AAMkAGRlbW8-sent01_forecast"    # alex@, megan@ (Cc)
 EVERYONE = "AAMkAGRlbW8-sent10_everyone"    # groups, a shared mailbox, outsiders, Bcc
 GRAPH_SCOPES = "Mail.ReadWrite Mail.Send User.Read"
-
-
-
-
-@pytest.fixture
-def live(live_server_factory):
-    return live_server_factory(options=SandboxOptions(report_delay_s=0.3))
-
-
-@pytest.fixture
-def pane(live):
-    return Pane(live)
 
 
 def now(live) -> float:

@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
 from prometheus_client import REGISTRY
 
-from recall_assistant.config import SandboxOptions
-from tests.integration.test_recall_api import COPIES, PRICING, Pane
+from tests.integration.test_recall_api import COPIES, PRICING
 
 
 def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
-
-
-@pytest.fixture
-def live(live_server_factory):
-    return live_server_factory(options=SandboxOptions(report_delay_s=0.3))
-
-
-@pytest.fixture
-def pane(live):
-    return Pane(live)
 
 
 def test_a_recall_is_counted_once_and_its_outcomes_when_it_settles(pane):

@@ -15,20 +15,8 @@ COPIES = "AAMkAGRlbW8-sent09_copies"        # isaiah read, johanna's copy delete
 SANDBOX_STATUS = {"Recall Success": "succeeded", "Recall Failure": "failed", "Pending": "pending"}
 
 
-
-
 def inbox(live, mailbox: str) -> list:
     return live.sandbox.mail.messages(mailbox, "inbox", live.sandbox.clock())
-
-
-@pytest.fixture
-def live(live_server_factory):
-    return live_server_factory(options=SandboxOptions(report_delay_s=0.3))
-
-
-@pytest.fixture
-def pane(live):
-    return Pane(live)
 
 
 def test_recall_then_every_outcome_as_the_sandbox_applied_it(live, pane):
