@@ -211,3 +211,19 @@ def test_delete_and_replace_refuses_a_correction_that_holds_the_original(
     store = live.app.extensions["recall_assistant"].store
     failed = store.get_action(answer["correction"]["id"])
     assert (failed.parent_id, failed.error_code) == (answer["id"], "correction_quotes_original")
+
+
+def test_delete_and_replace_to_the_unreached_goes_to_whom_the_preview_named(live, pane):
+    # The pane previews "only those recall did not reach" before recalling; what is sent after
+    # the recall must go to exactly those people, not to an audience worked out again later.
+    preview = pane.post("/api/corrections/preview", {
+        "messageId": PRICING, "templateId": "please-disregard", "audience": "unrecallable"},
+        key=None)
+    assert preview.status_code == 200, preview.text
+    named = {p["address"] for field in ("to", "cc", "bcc")
+             for p in preview.json()["recipients"][field]}
+    before = sent_ids(live)
+    response = replace(pane, PRICING, audience="unrecallable")
+    assert response.status_code == 202, response.text
+    correction = sent_correction(live, before)
+    assert {r.address for r in correction.to + correction.cc + correction.bcc} == named

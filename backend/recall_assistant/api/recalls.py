@@ -206,9 +206,10 @@ def request_recall():
             # One recall per message: show the first, ask Exchange nothing (replaceWith too).
             return 200, already_recalled(earlier)
         replace = body["replaceWith"]
+        draft = None
         if replace is not None:
             # The correction's fields and audience are checked before anything is recalled.
-            before_action(lambda: rt.corrections.replacement(
+            draft = before_action(lambda: rt.corrections.replacement(
                 caller, checked, replace["templateId"], replace["values"], replace["audience"],
                 replace["recipients"]))
         try:
@@ -220,8 +221,8 @@ def request_recall():
             return 200, already_recalled(first.action)
         answer = action_summary(action)
         if replace is not None:
-            answer["correction"] = _correction_after(rt, caller, checked, replace, graph,
-                                                     action)
+            answer["correction"] = _correction_after(rt, caller, checked, replace, draft,
+                                                     graph, action)
         return 202, answer
 
     return once_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
@@ -245,14 +246,14 @@ def _nothing_to_retry() -> None:
 
 
 def _correction_after(rt: Runtime, caller: Any, checked: Any, replace: dict[str, Any],
-                      graph: GraphClient, recall: Any) -> dict[str, Any]:
+                      draft: Any, graph: GraphClient, recall: Any) -> dict[str, Any]:
     """Send the correction of "delete and replace"; its failure is reported beside the
     recall, which went through (an error here must not read as the recall's outcome)."""
     try:
         correction = rt.corrections.send_after_recall(
             caller, checked, replace["templateId"], replace["values"], graph=graph,
             parent_id=recall.id, request_id=g.get("request_id"),
-            audience=replace["audience"], selected=replace["recipients"])
+            audience=replace["audience"], selected=replace["recipients"], draft=draft)
     except RecallAssistantError as error:
         recorded = [a for a in rt.store.actions_for_message(caller.oid,
                                                             recall.internet_message_id or "")

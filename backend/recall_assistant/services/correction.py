@@ -175,10 +175,13 @@ class CorrectionService:
     def send_after_recall(self, actor: Any, checked: EligibilityResult, template_id: str,
                           fields: dict[str, Any], *, graph: GraphClient, parent_id: str,
                           request_id: str | None, audience: str = "all",
-                          selected: list[str] | None = None) -> ActionRecord:
+                          selected: list[str] | None = None,
+                          draft: Draft | None = None) -> ActionRecord:
         """"Delete and replace": the correction to its own audience (everyone by default),
-        once the recall is accepted; sent and checked exactly as any correction."""
-        draft = self.replacement(actor, checked, template_id, fields, audience, selected)
+        once the recall is accepted; sent and checked exactly as any correction. ``draft`` is
+        the one ``replacement`` made before the recall, so that what was checked is sent."""
+        if draft is None:
+            draft = self.replacement(actor, checked, template_id, fields, audience, selected)
         return self.send(actor, checked, draft, claim=None, graph=graph,
                          template_id=template_id, audience=audience, request_id=request_id,
                          parent_id=parent_id)
