@@ -45,6 +45,38 @@ def test_csv_cells(cell, expected):
     assert csv_cell(cell) == expected
 
 
+# OWASP "CSV Injection": spreadsheets skip leading whitespace and read full-width forms.
+DANGEROUS_CELLS = [
+    "=1+1", " =1+1", "   =1+1", "\u3000=1", "\u00a0=1", "\u2003@SUM(A1)", "＝1+1", "﹦1",
+    "\n=1", "\nplain", "\t=1", "\r=1", "\r\n=1", "+1", "-1", "\u22121", "@SUM(A1)",
+    ";=1", "|calc", "%0A=1", "  ＋1", "－1", "＠SUM(A1)", "；=1", "｜calc", "\u200b=1",
+    "\ufeff=1", "\u202e=1", " \t =cmd|' /C calc'!A0",
+]
+BENIGN_CELLS = ["hello", "a=b", "1 = 2", "adele@contoso.com", "<m1@contoso.com>", "Re: -1",
+                "  hello", "\u3000hello", "1+1", "50%", "", "   "]
+
+
+@pytest.mark.parametrize("cell", DANGEROUS_CELLS)
+def test_formula_like_cells_get_a_leading_quote_and_keep_their_text(cell):
+    assert csv_cell(cell) == "'" + cell
+
+
+@pytest.mark.parametrize("cell", BENIGN_CELLS)
+def test_benign_cells_are_unchanged(cell):
+    assert csv_cell(cell) == cell
+
+
+def test_integers_stay_integers_even_negative():
+    assert csv_cell(-1) == -1 and csv_cell(0) == 0
+
+
+def test_defused_cells_round_trip_through_the_csv_module():
+    text = "".join(csv_lines([event(subject=cell, actor_address=cell) for cell in DANGEROUS_CELLS]))
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
+    assert [row["subject"] for row in rows] == ["'" + cell for cell in DANGEROUS_CELLS]
+    assert all(row["actorAddress"].startswith("'") for row in rows)
+
+
 def test_csv_quotes_commas_quotes_and_newlines():
     tricky = event(subject='Re: "Q3", final\nreally')
     text = "".join(csv_lines([tricky]))

@@ -1,9 +1,14 @@
 """Audit events as JSON objects and CSV rows: one format for ``GET /api/audit`` and the CLI.
 
 CSV follows RFC 4180 (a header row, CRLF line ends, fields quoted when they must be) and is
-safe to open in a spreadsheet: a text cell that starts with ``=``, ``+``, ``-``, ``@`` (or a
-tab or carriage return) gets a leading ``'`` so that it is never run as a formula (OWASP,
-"CSV Injection"). Recipients choose subjects and addresses, so such cells are attacker-chosen.
+safe to open in a spreadsheet, following OWASP "CSV Injection"
+(https://owasp.org/www-community/attacks/CSV_Injection): a text cell gets a leading ``'`` when
+it starts with a tab, carriage return or line feed, or when its first character after any
+leading whitespace or invisible format characters, NFKC-normalised, is ``=``, ``+``, ``-``
+(or U+2212 minus), ``@``, ``|``, ``;`` or ``%``. Spreadsheets skip leading spaces and accept
+full-width ``＝`` as ``=``, and ``|``/``;``/``%`` open DDE and separator tricks, so a plain
+``startswith("=")`` is not enough. The rest of the cell is kept as it was. Recipients choose
+subjects and addresses, so such cells are attacker-chosen.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import csv
 import datetime as dt
 import io
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
@@ -19,7 +25,11 @@ from .records import AuditEvent
 
 COLUMNS = ("id", "occurredAt", "event", "result", "actorOid", "actorTid", "actorAddress",
            "internetMessageId", "subject", "actionId", "requestId", "details")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Compared with the first meaningful character after NFKC, so full-width forms match too.
+FORMULA_STARTS = frozenset("=+-@|;%\u2212")
+# A cell starting with one of these is defused whatever follows (OWASP lists tab and CR;
+# LF likewise starts a new line inside the cell that some importers re-read).
+CONTROL_STARTS = ("\t", "\r", "\n")
 
 
 def parse_instant(text: str) -> dt.datetime:
@@ -68,7 +78,20 @@ def csv_cell(value: Any) -> str | int:
         return value
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
                                                              ensure_ascii=False)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if is_formula_like(text) else text
+
+
+def is_formula_like(text: str) -> bool:
+    """Whether a spreadsheet could evaluate ``text`` (the OWASP rules in the module docstring)."""
+    if text.startswith(CONTROL_STARTS):
+        return True
+    for char in text:
+        # Spaces of any kind (U+3000, NBSP...) and invisible format characters (ZWSP, BOM,
+        # bidi marks) are skipped: they hide the formula from the eye, not from the parser.
+        if char.isspace() or unicodedata.category(char) in ("Cc", "Cf"):
+            continue
+        return unicodedata.normalize("NFKC", char)[:1] in FORMULA_STARTS
+    return False
 
 
 def csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
