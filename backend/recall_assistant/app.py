@@ -66,6 +66,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
     app.json = FastJSONProvider(app)
     app.json.sort_keys = False
+    # Werkzeug answers `//x` with a redirect whose Location it builds from the Host header: an
+    # open redirect behind a proxy that passes Host through. Such paths are simply not found.
+    app.url_map.merge_slashes = False
     session = http or new_session(settings)
     # Nothing here touches the network: the authority and MSAL are asked on first use.
     authority = authority or Authority(settings, session)

@@ -8,6 +8,7 @@ shim in ``frontend/demo/`` instead; the shim, the demo page and everything under
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, send_from_directory
@@ -87,6 +88,14 @@ def msal_bundle():
 
 @pages.get("/frontend/<path:name>")
 def frontend_file(name: str):
-    if name.split("/", 1)[0] == "demo":
+    # Decide on the path as the file system will see it: `./demo`, `views/../demo` and a
+    # case-folding file system all reach the demo's folder.
+    if is_demo_file(name):
         _sandbox_only()
     return _no_cache(send_from_directory(frontend_dir(), name))
+
+
+def is_demo_file(name: str) -> bool:
+    """Whether ``name`` (under ``frontend/``) names something in the demo's folder."""
+    normal = posixpath.normpath("/" + name.replace("\\", "/")).lstrip("/")
+    return normal.split("/", 1)[0].casefold() == "demo"
