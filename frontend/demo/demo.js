@@ -4,7 +4,12 @@
  * straight on that message. Notifications the pane puts on the message appear above it. The
  * reading pane shows the message's text, so that after a recall or a correction a person can
  * open each recipient's Inbox and read what actually landed there.
+ *
+ * Subjects, names and addresses are someone else's text: each goes in a <bdi> without explicit
+ * bidi controls (frontend/text.js), so a U+202E in a subject cannot display it reversed.
  */
+
+import { stripBidiControls } from "../text.js";
 
 const userSelect = document.getElementById("user");
 const messageSelect = document.getElementById("message");
@@ -16,14 +21,27 @@ const FOLDERS = { sentitems: "Sent Items", inbox: "Inbox", drafts: "Drafts",
 
 let users = [];
 
-function text(id, value) {
-  document.getElementById(id).textContent = value;
+/** Element `id` shows `parts`: strings (ours) and nodes such as `untrusted(...)`. */
+function text(id, ...parts) {
+  document.getElementById(id).replaceChildren(...parts);
+}
+
+function untrusted(value) {
+  const element = document.createElement("bdi");
+  element.textContent = stripBidiControls(value);
+  return element;
+}
+
+/** `items` each isolated, with `separator` between them. */
+function untrustedList(items, separator) {
+  return items.flatMap((item, i) => (i ? [separator, untrusted(item)] : [untrusted(item)]));
 }
 
 function option(value, label) {
+  // An option holds text only, no <bdi>: the chosen text loses its bidi controls instead.
   const element = document.createElement("option");
   element.value = value;
-  element.textContent = label;
+  element.textContent = stripBidiControls(label);
   return element;
 }
 
@@ -42,10 +60,10 @@ function fillMessages(wanted) {
 function showMessage(user, message) {
   const from = message?.from || { name: user.displayName, address: user.mail };
   text("folder", message ? FOLDERS[message.folder] || message.folder : "");
-  text("subject", message ? message.subject : "No message open");
-  text("from", message ? `${from.name} <${from.address}>` : "");
-  text("to", message ? message.to.join("; ") : "");
-  text("body", message ? message.body || "" : "");
+  text("subject", message ? untrusted(message.subject) : "No message open");
+  text("from", ...(message ? [untrusted(from.name), " <", untrusted(from.address), ">"] : []));
+  text("to", ...(message ? untrustedList(message.to, "; ") : []));
+  text("body", ...(message?.body ? [untrusted(message.body)] : []));  // :empty hides the box
   document.getElementById("notifications").replaceChildren();
 }
 
@@ -61,7 +79,8 @@ function open() {
   window.history.replaceState(null, "", `/demo?${page}`);
   showMessage(user, message);
   frame.src = `/taskpane.html?${query}`;
-  status.textContent = message ? `Opened “${message.subject}” as ${user.displayName}.` : "";
+  status.replaceChildren(...(message
+    ? ["Opened “", untrusted(message.subject), "” as ", untrusted(user.displayName), "."] : []));
 }
 
 function showNotifications(list) {
@@ -76,7 +95,7 @@ function showNotifications(list) {
     img.width = 16;
     img.height = 16;
     const message = document.createElement("span");
-    message.textContent = n.message;
+    message.textContent = stripBidiControls(n.message);
     bar.append(img, message);
     return bar;
   }));

@@ -4,7 +4,8 @@
  */
 
 import { t } from "../strings.js";
-import { h, icon } from "./dom.js";
+import { stripBidiControls } from "../text.js";
+import { h, icon, untrusted } from "./dom.js";
 
 const TEAMS_CHAT = "https://teams.microsoft.com/l/chat/0/0";
 
@@ -20,22 +21,26 @@ export function teamsChatHref(upn, message) {
   return `${TEAMS_CHAT}?${query.toString().replace(/\+/g, "%20")}`;
 }
 
+function displayName(recipient) {
+  // Labels and the chat draft are plain text: no bidi control of a name or subject in them.
+  return stripBidiControls(recipient.contact?.displayName || recipient.name || recipient.address);
+}
+
 function firstName(recipient) {
-  const name = recipient.contact?.displayName || recipient.name || recipient.address;
-  return String(name).split(/\s+/)[0];
+  return displayName(recipient).split(/\s+/)[0];
 }
 
 /** Call and chat links for one recipient (`recipient.contact` is the directory's entry). */
 export function contactLinks(recipient, subject) {
-  const name = recipient.contact?.displayName || recipient.name || recipient.address;
-  const phone = recipient.contact?.businessPhone;
+  const name = displayName(recipient);
+  const phone = stripBidiControls(recipient.contact?.businessPhone);
   const tel = telHref(phone);
   const chat = teamsChatHref(recipient.address, t("contact.chatMessage", {
-    name: firstName(recipient), subject }));
+    name: firstName(recipient), subject: stripBidiControls(subject) }));
   return h("div", { class: "contact-links" },
     tel
       ? h("a", { class: "link-button", href: tel, "aria-label": `${t("contact.call", { name })}: ${phone}` },
-        icon("phone"), h("span", { text: phone }))
+        icon("phone"), untrusted(phone))
       : h("span", { class: "muted small", text: t("contact.noPhone") }),
     h("a", { class: "link-button", href: chat, target: "_blank", rel: "noopener noreferrer",
              "aria-label": t("contact.chat", { name }) },

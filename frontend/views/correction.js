@@ -7,7 +7,7 @@
 
 import { plural, t } from "../strings.js";
 import { errorPanel, working } from "./status.js";
-import { h } from "./dom.js";
+import { h, untrusted, withUntrusted } from "./dom.js";
 
 const AUDIENCES = ["unrecallable", "all", "selected"];
 
@@ -83,7 +83,7 @@ export function audienceChooser(model, people, handlers, { unreached = null, aft
                        checked: model.selected.includes(person.address),
                        onChange: (e) => handlers.onSelect(person.address, e.target.checked) }),
           h("label", { for: id },
-            h("span", { text: person.name || person.address }),
+            h("span", {}, untrusted(person.name || person.address)),
             h("span", { class: "muted small",
                         text: ` ${person.status || t(`recipient.verdict.${person.verdict}`)}` })));
       }))
@@ -111,11 +111,14 @@ export function previewBox(preview) {
     const { subject, text, recipients } = preview.value;
     const everyone = [...(recipients?.to || []), ...(recipients?.cc || []),
                       ...(recipients?.bcc || [])];
-    const names = everyone.map((r) => r.name || r.address).join(", ") || t("correction.previewNobody");
+    const names = everyone.map((r) => r.name || r.address);
     children.push(
-      h("p", { class: "preview-line", text: t("correction.previewTo", { people: names }) }),
-      h("p", { class: "preview-line", text: t("correction.previewSubject", { subject }) }),
-      h("div", { class: "preview-body", text }));
+      h("p", { class: "preview-line" }, names.length
+        ? withUntrusted((p) => t("correction.previewTo", p), { people: names })
+        : t("correction.previewTo", { people: t("correction.previewNobody") })),
+      h("p", { class: "preview-line" },
+        withUntrusted((p) => t("correction.previewSubject", p), { subject })),
+      h("div", { class: "preview-body" }, untrusted(text)));
   }
   return h("section", { class: ["preview", preview.state === "loading" && "stale"],
                         "aria-labelledby": "preview-title", "aria-busy": preview.state === "loading" ? "true" : "false" },
@@ -162,7 +165,8 @@ export function correctionResult(result, handlers) {
       h("h2", { id: "view-title", tabindex: "-1", text: t("correction.sentTitle") }),
       h("p", { text: plural("correction.sentTo", people.length) }),
       h("ul", { class: "plain-list", "data-testid": "correction-recipients" },
-        people.map((p) => h("li", { text: p.name ? `${p.name} <${p.address}>` : p.address })))),
+        people.map((p) => h("li", {}, p.name
+          ? [untrusted(p.name), " <", untrusted(p.address), ">"] : untrusted(p.address))))),
     h("div", { class: "actions" },
       h("button", { type: "button", class: "primary", onClick: handlers.onDone,
                     text: t("correction.done") })));

@@ -4,7 +4,10 @@
  * `h("button", {class: "primary", onClick: fn, "aria-live": "polite"}, "Send")`: props named
  * `on<Event>` become listeners, `class`, `text` and boolean attributes are handled, every other
  * prop is an attribute. Children are nodes, strings (as text), arrays, or null (skipped).
+ * Text someone else chose (subjects, names, addresses) goes through `untrusted`.
  */
+
+import { pieces, stripBidiControls } from "../text.js";
 
 export function h(tag, props = {}, ...children) {
   const element = document.createElement(tag);
@@ -43,6 +46,30 @@ function append(parent, children) {
       parent.append(document.createTextNode(String(child)));
     }
   }
+}
+
+/**
+ * Text someone else chose, in a <bdi> of its own without explicit bidi controls: a subject with
+ * U+202E cannot display reversed, nor reorder the pane's text around it (frontend/text.js).
+ */
+export function untrusted(value, props = {}) {
+  return h("bdi", { ...props, text: stripBidiControls(value) });
+}
+
+/**
+ * `fill(params)` as nodes, each param isolated by `untrusted` (an array: each item, joined by
+ * ", "). E.g. `withUntrusted((p) => t("correction.previewSubject", p), { subject })`.
+ */
+export function withUntrusted(fill, params) {
+  return pieces(fill, params).map((piece) => {
+    if (typeof piece === "string") {
+      return piece;
+    }
+    if (!Array.isArray(piece.value)) {
+      return untrusted(piece.value);
+    }
+    return piece.value.flatMap((item, i) => (i ? [", ", untrusted(item)] : [untrusted(item)]));
+  });
 }
 
 /** An inline SVG icon from a path (decorative: hidden from assistive technology). */

@@ -5,7 +5,8 @@
 import { plural, reasonText, t } from "../strings.js";
 import { contactLinks } from "./contact.js";
 import { audienceChooser, previewBox, templateFields } from "./correction.js";
-import { h, icon } from "./dom.js";
+import { h, icon, untrusted, withUntrusted } from "./dom.js";
+import { stripBidiControls } from "../text.js";
 import { errorPanel, working } from "./status.js";
 
 const STATUS_ICON = { pending: "clock", succeeded: "check", failed: "cross", no_report: "question" };
@@ -84,7 +85,7 @@ export function notReached(person) {
 function recallRow(person, subject) {
   const status = person.status || "pending";
   const unsure = status === "pending" && person.mayNeverConfirm;
-  const reason = person.reason ? reasonText(person.reason)
+  const reason = person.reason ? stripBidiControls(reasonText(person.reason))
     : unsure ? t("recall.mayNeverConfirmReason") : null;
   return h("li", { class: ["progress-row", `status-${status}`, unsure && "may-never-confirm"],
                    "data-address": person.address, "data-status": status,
@@ -92,11 +93,11 @@ function recallRow(person, subject) {
     h("span", { class: "status-icon" }, icon(unsure ? "warn" : STATUS_ICON[status] || "clock")),
     h("div", { class: "progress-main" },
       h("div", { class: "person-head" },
-        h("span", { class: "person-name", text: person.name || person.address }),
+        h("span", { class: "person-name" }, untrusted(person.name || person.address)),
         h("span", { class: "status-text",
                     text: t(unsure ? "recall.status.mayNeverConfirm" : `recall.status.${status}`) })),
       person.name && person.name !== person.address
-        ? h("div", { class: "person-address", text: person.address }) : null,
+        ? h("div", { class: "person-address" }, untrusted(person.address)) : null,
       reason ? h("p", { class: "reason", text: reason }) : null,
       notReached(person) ? contactLinks(person, subject) : null));
 }
@@ -106,7 +107,8 @@ function correctionLine(correction, sentTo, handlers) {
   const status = correction.status;
   let text;
   if (status === "completed" || status === "sent") {
-    text = sentTo?.length ? t("recall.correction.completedNames", { people: sentTo.join(", ") })
+    text = sentTo?.length
+      ? withUntrusted((p) => t("recall.correction.completedNames", p), { people: sentTo })
       : Number.isInteger(correction.recipients)
         ? plural("recall.correction.completedTo", correction.recipients)
         : t("recall.correction.completed");
@@ -125,7 +127,7 @@ function correctionLine(correction, sentTo, handlers) {
     h("p", {},
       h("span", { class: "status-icon" }, icon(failed ? "warn" : status === "completed" || status === "sent" ? "check" : "clock")),
       h("strong", { text: `${t("recall.correctionLabel")}: ` }),
-      h("span", { text })),
+      h("span", {}, text)),
     failed
       ? h("div", { class: "actions" },
         h("button", { type: "button", class: "secondary", id: "correction-retry",

@@ -3,6 +3,7 @@
  */
 
 import { t } from "../strings.js";
+import { stripBidiControls } from "../text.js";
 import { h, icon } from "./dom.js";
 
 /** Grey blocks in the shape of the verdict, so the pane is never blank while it loads. */
@@ -45,8 +46,9 @@ export function errorPanel(info, handlers = {}, { compact = false } = {}) {
                     "data-code": info.code || "" },
     h("div", { class: "error-head" }, icon("warn"),
       h(Heading, { class: "error-title", id: compact ? null : "view-title",
-                   tabindex: compact ? null : "-1", text: info.title })),
-    info.next ? h("p", { class: "error-next", text: info.next }) : null,
+                   tabindex: compact ? null : "-1", text: stripBidiControls(info.title) })),
+    // Titles can quote the API's message or addresses it refused: no bidi control of theirs.
+    info.next ? h("p", { class: "error-next", text: stripBidiControls(info.next) }) : null,
     info.requestId ? h("p", { class: "request-id", text: t("app.requestId", { id: info.requestId }) })
       : null,
     buttons.length ? h("div", { class: "actions" }, buttons) : null);

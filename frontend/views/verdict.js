@@ -4,7 +4,8 @@
 
 import { ago, chipLabel, headline, plural, reasonText, t } from "../strings.js";
 import { contactLinks } from "./contact.js";
-import { h, icon } from "./dom.js";
+import { h, icon, untrusted, withUntrusted } from "./dom.js";
+import { stripBidiControls } from "../text.js";
 
 const VERDICT_ICON = {
   recallable: "check", partly_recallable: "warn", not_recallable: "cross", unknown: "question",
@@ -36,16 +37,18 @@ function chips(reasons) {
 /** One recipient: name, field, address, via, reason chips and text, contact links. */
 export function recipientItem(recipient, subject) {
   const name = recipient.name || recipient.contact?.displayName || recipient.address;
-  const texts = recipient.reasons.filter((r) => !VIA_CODES.has(r.code)).map(reasonText);
+  // Reason texts may quote names or addresses: no bidi control of theirs reorders the line.
+  const texts = recipient.reasons.filter((r) => !VIA_CODES.has(r.code))
+    .map((r) => stripBidiControls(reasonText(r)));
   return h("li", { class: ["person", `verdict-${recipient.verdict}`],
                    "data-address": recipient.address },
     h("div", { class: "person-head" },
-      h("span", { class: "person-name", text: name }),
+      h("span", { class: "person-name" }, untrusted(name)),
       h("span", { class: "field-tag", text: t(`field.${recipient.field}`) })),
-    name !== recipient.address ? h("div", { class: "person-address", text: recipient.address })
+    name !== recipient.address ? h("div", { class: "person-address" }, untrusted(recipient.address))
       : null,
-    recipient.via ? h("div", { class: "person-via", text: t("recipient.via", {
-      group: [recipient.via, ...(recipient.viaPath || [])].join(" › ") }) }) : null,
+    recipient.via ? h("div", { class: "person-via" }, withUntrusted((p) => t("recipient.via", p), {
+      group: [recipient.via, ...(recipient.viaPath || [])].join(" › ") })) : null,
     h("span", { class: "sr-only", text: t(`recipient.verdict.${recipient.verdict}`) }),
     chips(recipient.reasons),
     texts.map((text) => h("p", { class: "reason", text })),
@@ -77,7 +80,7 @@ export function headlineCard(result) {
       ? h("p", { class: "headline-count", text: t("verdict.count", summary) })
       : null,
     h("p", { class: "message-meta" },
-      h("span", { class: "message-subject", text: message.subject }),
+      h("span", { class: "message-subject" }, untrusted(message.subject)),
       message.sentDateTime ? h("span", { text: ` · ${t("verdict.sentAt", { when: ago(message.sentDateTime) })}` })
         : null));
 }
@@ -122,6 +125,6 @@ export function verdictView(result, handlers, extra = {}) {
     notes.length
       ? h("details", { class: "notes" },
         h("summary", { text: t("verdict.notes") }),
-        h("ul", {}, notes.map((n) => h("li", { text: reasonText(n) }))))
+        h("ul", {}, notes.map((n) => h("li", { text: stripBidiControls(reasonText(n)) }))))
       : null);
 }
