@@ -32,6 +32,7 @@ from .services.eligibility import EligibilityService
 from .services.recall import RecallService
 from .services.send_policy import SendPolicyService
 from .store import Store
+from .store.cursors import cursor_key
 from .store.db import make_engine
 from .telemetry import install_telemetry
 
@@ -74,7 +75,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     authority = authority or Authority(settings, session)
     engine = engine or (store.engine if store else make_engine(settings.database_url))
     store = store or Store(engine, audit_subjects=settings.audit_subjects,
-                           grace=dt.timedelta(seconds=settings.action_grace_s))
+                           grace=dt.timedelta(seconds=settings.action_grace_s),
+                           cursor_key=_cursor_key(settings))
     store.prepare()
     eligibility = EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s))
     app.extensions["recall_assistant"] = Runtime(
@@ -131,6 +133,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     app.register_blueprint(metrics_api)
     install_rate_limits(app, settings, error_response)
     return app
+
+
+def _cursor_key(settings: Settings) -> bytes:
+    """The audit cursors' signing key, from the app registration's own secret (its client
+    secret, or its certificate's private key): every instance of one deployment shares it, and
+    rotating the secret invalidates the cursors handed out before."""
+    certificate = None
+    if settings.client_cert_path:
+        with open(settings.client_cert_path, "rb") as pem:
+            certificate = pem.read()
+    return cursor_key(settings.client_secret, certificate, settings.tenant_id)
 
 
 def _assign_request_id() -> None:

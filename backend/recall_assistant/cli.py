@@ -268,6 +268,9 @@ def _audit_commands(commands: Any) -> None:
     export.add_argument("--format", choices=("csv", "json"), default="csv",
                         help="csv (default; spreadsheet-safe) or json (an array)")
     export.add_argument("--out", metavar="FILE", help="file to write (default: standard output)")
+    export.add_argument("--tenant", metavar="TENANT_ID",
+                        help="whose events (default: RA_TENANT_ID; required when "
+                             "RA_ALLOWED_TENANTS lists more than one tenant)")
     export.set_defaults(handler=_audit_export)
 
 
@@ -280,6 +283,23 @@ def _instant(text: str) -> Any:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _export_tenant(settings: Any, wanted: str | None) -> str | None:
+    """The one tenant whose events an export holds; None (after saying why) when unclear."""
+    served = {settings.tenant_id.lower(), *(tid.lower() for tid in settings.allowed_tenants)}
+    if wanted is None:
+        if len(served) > 1:
+            print("recall-assistant: this deployment serves several tenants "
+                  f"({', '.join(sorted(served))}); say whose events with --tenant.",
+                  file=sys.stderr)
+            return None
+        return settings.tenant_id.lower()
+    if wanted.lower() not in served:
+        print(f"recall-assistant: --tenant {wanted} is not a tenant this deployment serves "
+              f"({', '.join(sorted(served))}).", file=sys.stderr)
+        return None
+    return wanted.lower()
+
+
 def _audit_export(args: argparse.Namespace) -> int:
     from .store import Store, StoreUnavailable
     from .store.audit_export import write_csv, write_json
@@ -289,8 +309,11 @@ def _audit_export(args: argparse.Namespace) -> int:
     if args.until is not None and args.until <= args.since:
         print("recall-assistant: --until must be later than --since.", file=sys.stderr)
         return EXIT_CONFIG
+    tenant = _export_tenant(settings, args.tenant)
+    if tenant is None:
+        return EXIT_CONFIG
     engine = make_engine(settings.database_url)
-    events = Store(engine).iter_audit(since=args.since, until=args.until)
+    events = Store(engine).iter_audit(tenant_id=tenant, since=args.since, until=args.until)
     write = write_csv if args.format == "csv" else write_json
     # With --out, write beside the target and rename: a failed export leaves no half file.
     partial = f"{args.out}.partial" if args.out else None

@@ -9,11 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from recall_assistant.config import SANDBOX_TENANT_ID
 from recall_assistant.store import Actor, Store
 from tests.store_support import FakeClock
 
 ADMIN_ROLE = "RecallAssistant.Admin"
-ADELE = Actor("adele-oid", "tenant-id", "adele@contoso.com")
+ADELE = Actor("adele-oid", SANDBOX_TENANT_ID, "adele@contoso.com")
 
 
 class Admin:
@@ -76,7 +77,7 @@ def test_json_newest_first_with_every_field(admin):
     assert newest == {
         "id": newest["id"], "occurredAt": "2026-11-07T09:00:00.000000Z",
         "event": "recall.day7", "result": "ok", "actorOid": "adele-oid",
-        "actorTid": "tenant-id", "actorAddress": "adele@contoso.com",
+        "actorTid": SANDBOX_TENANT_ID, "actorAddress": "adele@contoso.com",
         "internetMessageId": "<m6@contoso.com>", "subject": None, "actionId": None,
         "requestId": "req-6", "details": {"day": 7},
     }
@@ -129,7 +130,7 @@ def test_csv_with_header_quoting_and_paging(admin):
 def test_csv_cells_cannot_become_formulas(seeded, admin):
     runtime = seeded.app.extensions["recall_assistant"]
     store = Store(runtime.engine, audit_subjects=True)
-    store.record_event("recall.requested", actor=Actor("x", "y", "=HYPERLINK(\"http://evil\")"),
+    store.record_event("recall.requested", actor=Actor("x", SANDBOX_TENANT_ID, "=HYPERLINK(\"http://evil\")"),
                        result="recorded", subject="+1 call me, then -2 @once",
                        internet_message_id="@evil")
     response = admin.get(format="csv", limit=1)
@@ -158,8 +159,17 @@ def test_bad_parameters_are_400_naming_the_field(admin, params, field):
     assert field in error["details"]["fields"]
 
 
-def test_a_cursor_we_did_not_give_is_400(admin):
-    response = admin.get(cursor="bm90LW91cnM")
+# Garbage, and an unsigned cursor whose id is past every integer column (once a 500 on both
+# databases); a signed cursor with its signature changed.
+@pytest.mark.parametrize("cursor", [
+    "bm90LW91cnM",
+    "WyIyMDI2LTExLTIwVDA5OjA1OjAwKzAwOjAwIiwxMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ",
+    "tampered"])
+def test_a_cursor_we_did_not_give_is_400(admin, cursor):
+    if cursor == "tampered":
+        given = parse_qs(urlsplit(admin.get(limit=2).json()["next"]).query)["cursor"][0]
+        cursor = given[:-3] + ("AAA" if not given.endswith("AAA") else "BBB")
+    response = admin.get(cursor=cursor)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_cursor"
 

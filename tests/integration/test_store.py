@@ -416,7 +416,7 @@ def test_audit_pages_are_newest_first_and_cover_everything_once(twelve_events):
     store = twelve_events
     seen, cursor = [], None
     while True:
-        page = store.audit_page(limit=5, cursor=cursor)
+        page = store.audit_page(tenant_id=ADELE.tid, limit=5, cursor=cursor)
         seen.extend(e.event for e in page.events)
         if page.next_cursor is None:
             break
@@ -425,12 +425,12 @@ def test_audit_pages_are_newest_first_and_cover_everything_once(twelve_events):
 
 
 def test_audit_range_is_from_inclusive_to_exclusive(twelve_events):
-    page = twelve_events.audit_page(since=dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC),
+    page = twelve_events.audit_page(tenant_id=ADELE.tid, since=dt.datetime(2026, 11, 20, 9, 5, tzinfo=dt.UTC),
                                     until=dt.datetime(2026, 11, 20, 9, 7, tzinfo=dt.UTC))
     assert [e.event for e in page.events] == ["test.8", "test.7", "test.6", "test.5"]
     # Offsets are honoured: 10:07+01:00 is 09:07 UTC.
     plus_one = dt.timezone(dt.timedelta(hours=1))
-    page = twelve_events.audit_page(since=dt.datetime(2026, 11, 20, 10, 7, tzinfo=plus_one))
+    page = twelve_events.audit_page(tenant_id=ADELE.tid, since=dt.datetime(2026, 11, 20, 10, 7, tzinfo=plus_one))
     assert [e.event for e in page.events] == ["test.11", "test.10", "test.9"]
 
 
@@ -442,17 +442,31 @@ def test_iter_audit_goes_oldest_first_in_batches(twelve_events):
         "test.10", "test.11"]
 
 
-@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJ4IiwxXQ", "WzEsMl0", "W10"])
+# The old unsigned cursors: garbage, a list, and an id past every integer column (once a 500).
+@pytest.mark.parametrize("cursor", ["not-a-cursor", "WyJ4IiwxXQ", "WzEsMl0", "W10",
+                                    "WyIyMDI2LTExLTIwVDA5OjA1OjAwKzAwOjAwIiwxMDAwMDAwMDAwMDAwMDAwMDAwMDAwXQ"])
 def test_foreign_cursors_are_refused(store, cursor):
     with pytest.raises(InvalidCursor) as caught:
-        store.audit_page(cursor=cursor)
+        store.audit_page(tenant_id=ADELE.tid, cursor=cursor)
     assert caught.value.status == 400 and caught.value.code == "invalid_cursor"
+
+
+def test_a_page_holds_only_the_tenants_events_and_its_cursor_only_that_tenant(twelve_events):
+    store = twelve_events
+    store.record_event("other.1", actor=Actor("x-oid", "other-tenant", "x@fabrikam.com"),
+                       result="ok")
+    page = store.audit_page(tenant_id=ADELE.tid, limit=5)
+    assert all(e.actor_tid == ADELE.tid for e in page.events)
+    assert [e.event for e in store.audit_page(tenant_id="other-tenant").events] == ["other.1"]
+    with pytest.raises(InvalidCursor):
+        store.audit_page(tenant_id="other-tenant", cursor=page.next_cursor)
+    assert [e.event for e in store.iter_audit(tenant_id="other-tenant")] == ["other.1"]
 
 
 @pytest.mark.parametrize("limit", [0, 501])
 def test_page_size_is_bounded(store, limit):
     with pytest.raises(ValueError):
-        store.audit_page(limit=limit)
+        store.audit_page(tenant_id=ADELE.tid, limit=limit)
 
 
 # --- when the database is away ---------------------------------------------------------------

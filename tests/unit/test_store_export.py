@@ -1,7 +1,8 @@
-"""The pure parts of the store: audit formats, ISO instants, cursors, timestamps."""
+"""The pure parts of the store: audit formats, ISO instants, signed cursors, timestamps."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import io
@@ -21,8 +22,8 @@ from recall_assistant.store.audit_export import (
     write_csv,
     write_json,
 )
+from recall_assistant.store.cursors import MAX_ID, CursorSigner, Position, cursor_key
 from recall_assistant.store.db import make_engine
-from recall_assistant.store.repositories import decode_cursor, encode_cursor
 
 MOMENT = dt.datetime(2026, 11, 20, 9, 30, 15, 120000, tzinfo=dt.UTC)
 
@@ -119,11 +120,64 @@ def test_iso_utc_converts_offsets():
         == "2025-12-31T23:00:00.000000Z"
 
 
-def test_cursors_round_trip_and_refuse_naive_times():
-    assert decode_cursor(encode_cursor(event())) == (MOMENT, 7)
-    naive = encode_cursor(event(occurred_at=MOMENT.replace(tzinfo=None)))
-    with pytest.raises(InvalidCursor):
-        decode_cursor(naive)
+TENANT = "11111111-2222-3333-4444-555555555555"
+OTHER = "99999999-8888-7777-6666-555555555555"
+
+
+def test_a_signed_cursor_round_trips_for_its_tenant_and_direction():
+    signer = CursorSigner(cursor_key("secret"))
+    cursor = signer.dumps(Position(MOMENT, 7), tenant_id=TENANT, newest_first=True)
+    assert signer.loads(cursor, tenant_id=TENANT, newest_first=True) == Position(MOMENT, 7)
+    # Another instance of the same deployment (same secret) reads it too.
+    assert CursorSigner(cursor_key("secret")).loads(
+        cursor, tenant_id=TENANT, newest_first=True) == Position(MOMENT, 7)
+
+
+def _unsigned(payload) -> str:
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode().rstrip("=")
+
+
+def _foreign_cursors() -> dict[str, str]:
+    ours = CursorSigner(cursor_key("secret"))
+    theirs = CursorSigner(cursor_key("another deployment"))
+    good = ours.dumps(Position(MOMENT, 7), tenant_id=TENANT, newest_first=True)
+    body, signature = good.rsplit(".", 1)
+    return {
+        # The old unsigned form, with an id past every integer column (once a 500).
+        "forged huge id": _unsigned([MOMENT.isoformat(), 10**30]),
+        "made up, well formed": _unsigned([MOMENT.isoformat(), 7]),
+        "garbage": "not-a-cursor",
+        "empty signature": f"{body}.",
+        "tampered signature": f"{body}.{signature[::-1]}",
+        "tampered payload": f"{body[:-2]}AA.{signature}",
+        "signed by another key": theirs.dumps(Position(MOMENT, 7), tenant_id=TENANT,
+                                              newest_first=True),
+        "another tenant's": ours.dumps(Position(MOMENT, 7), tenant_id=OTHER, newest_first=True),
+        "the other direction's": ours.dumps(Position(MOMENT, 7), tenant_id=TENANT,
+                                            newest_first=False),
+        "id past 64 bits": ours._serializer.dumps([TENANT, "desc", MOMENT.isoformat(),
+                                                   MAX_ID + 1]),
+        "id zero": ours._serializer.dumps([TENANT, "desc", MOMENT.isoformat(), 0]),
+        "id true": ours._serializer.dumps([TENANT, "desc", MOMENT.isoformat(), True]),
+        "naive time": ours._serializer.dumps([TENANT, "desc", "2026-11-20T09:30:15", 7]),
+        "not a time": ours._serializer.dumps([TENANT, "desc", "yesterday", 7]),
+        "short payload": ours._serializer.dumps([TENANT, "desc"]),
+        "not a list": ours._serializer.dumps({"id": 7}),
+    }
+
+
+@pytest.mark.parametrize("name", list(_foreign_cursors()))
+def test_a_cursor_the_server_did_not_hand_out_is_invalid(name):
+    signer = CursorSigner(cursor_key("secret"))
+    with pytest.raises(InvalidCursor) as caught:
+        signer.loads(_foreign_cursors()[name], tenant_id=TENANT, newest_first=True)
+    assert caught.value.status == 400 and caught.value.code == "invalid_cursor"
+
+
+def test_the_cursor_key_depends_on_every_secret_given():
+    assert cursor_key("a") != cursor_key("b")
+    assert cursor_key("a", b"cert") != cursor_key("a", b"other cert")
+    assert cursor_key("a", None) == cursor_key("a")
 
 
 def test_an_in_memory_database_works_across_threads_and_refuses_naive_times():

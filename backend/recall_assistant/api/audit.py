@@ -1,8 +1,9 @@
-"""``GET /api/audit``: the audit log for administrators, as JSON or CSV, a page at a time.
+"""``GET /api/audit``: the audit log of the administrator's own tenant, as JSON or CSV.
 
 Query: ``from`` (inclusive) and ``to`` (exclusive), ISO 8601 dates or date-times (no offset
 means UTC); ``format=json|csv``; ``limit`` 1–500 (default 100); ``cursor`` from the previous
-page. Newest first. The next page's URL is in the ``Link`` header (``rel="next"``) and, for
+page (signed: one made up, or another tenant's, is 400 ``invalid_cursor``). Newest first. A page
+at a time. The next page's URL is in the ``Link`` header (``rel="next"``) and, for
 JSON, in ``next``; the last page has neither.
 """
 
@@ -19,7 +20,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..runtime import runtime
 from ..store import AUDIT_PAGE_MAX, AuditPage
 from ..store.audit_export import csv_lines, event_json, iso_utc, parse_instant
-from .context import require_admin
+from .context import current_caller, require_admin
 from .validation import load
 
 audit = Blueprint("audit", __name__, url_prefix="/api")
@@ -83,7 +84,9 @@ class AuditPageResponse(Schema):
 def list_events():
     """A page of audit events in ``[from, to)``, newest first."""
     query = load(AuditQuery(), http_request.args.to_dict())
-    page = runtime().store.audit_page(since=query["since"], until=query["until"],
+    # An administrator reads their own tenant's log only (the token's validated `tid`).
+    page = runtime().store.audit_page(tenant_id=current_caller().tid,
+                                      since=query["since"], until=query["until"],
                                       limit=query["limit"], cursor=query["cursor"])
     next_url = _next_url(query, page)
     if query["format"] == "csv":

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager
 from typing import Any
@@ -39,6 +40,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from .cursors import CursorSigner, Position
 from .migrate import SchemaGuard
 from .records import (
     DEFAULT_GRACE,
@@ -71,8 +73,12 @@ class Store:
     """Actions, their recipients' outcomes, idempotency keys and the audit log."""
 
     def __init__(self, engine: Engine, *, clock: Clock = utc_now,
-                 grace: dt.timedelta = DEFAULT_GRACE, audit_subjects: bool = False):
+                 grace: dt.timedelta = DEFAULT_GRACE, audit_subjects: bool = False,
+                 cursor_key: bytes | None = None):
         self.engine = engine
+        # Without a key of the deployment's, cursors hold only within this process (tests,
+        # the CLI's own paging).
+        self._cursors = CursorSigner(cursor_key or os.urandom(32))
         self.clock = clock
         self.grace = grace
         self.audit_subjects = audit_subjects
@@ -273,28 +279,43 @@ class Store:
             uow.commit()
         return event_row
 
-    def audit_page(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                   limit: int = 100, cursor: str | None = None) -> AuditPage:
-        """Events in ``[since, until)``, newest first, ``limit`` at a time (opaque cursor)."""
+    def audit_page(self, *, tenant_id: str, since: dt.datetime | None = None,
+                   until: dt.datetime | None = None, limit: int = 100,
+                   cursor: str | None = None) -> AuditPage:
+        """One tenant's events in ``[since, until)``, newest first, ``limit`` at a time.
+        The cursor is signed: :class:`InvalidCursor` for one we did not give out for this
+        tenant."""
         if not 1 <= limit <= AUDIT_PAGE_MAX:
             raise ValueError(f"limit must be 1 to {AUDIT_PAGE_MAX}")
-        with self.unit_of_work(read_only=True) as uow:
-            return uow.audit.page(since=since, until=until, limit=limit, cursor=cursor,
-                                  newest_first=True)
+        return self._page(since, until, limit, cursor, newest_first=True, tenant_id=tenant_id)
 
-    def iter_audit(self, *, since: dt.datetime | None = None, until: dt.datetime | None = None,
+    def iter_audit(self, *, tenant_id: str | None = None, since: dt.datetime | None = None,
+                   until: dt.datetime | None = None,
                    batch: int = AUDIT_PAGE_MAX) -> Iterator[AuditEvent]:
-        """Every event in ``[since, until)``, oldest first; one short transaction a batch, so
-        that a long export never holds a lock that the app's writers wait for."""
+        """Every event in ``[since, until)``, oldest first, of one tenant (None: of all, for
+        the operator's tests and drills); one short transaction a batch, so that a long export
+        never holds a lock that the app's writers wait for."""
         cursor = None
         while True:
-            with self.unit_of_work(read_only=True) as uow:
-                page = uow.audit.page(since=since, until=until, limit=batch, cursor=cursor,
-                                      newest_first=False)
+            page = self._page(since, until, batch, cursor, newest_first=False,
+                              tenant_id=tenant_id)
             yield from page.events
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+    def _page(self, since: dt.datetime | None, until: dt.datetime | None, limit: int,
+              cursor: str | None, *, newest_first: bool, tenant_id: str | None) -> AuditPage:
+        after = (self._cursors.loads(cursor, tenant_id=tenant_id, newest_first=newest_first)
+                 if cursor else None)
+        with self.unit_of_work(read_only=True) as uow:
+            events, more = uow.audit.page(since=since, until=until, limit=limit, after=after,
+                                          newest_first=newest_first, tenant_id=tenant_id)
+        if not more:
+            return AuditPage(events, None)
+        last = Position(events[-1].occurred_at, events[-1].id)
+        return AuditPage(events, self._cursors.dumps(last, tenant_id=tenant_id,
+                                                     newest_first=newest_first))
 
 
 def _caller_of(action: ActionRecord) -> ActorLike:
