@@ -123,3 +123,31 @@ class PaneClient:
             if body["reportReceived"] or time.monotonic() > deadline:
                 return body
             time.sleep(0.2)
+
+
+SMUGGLED = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+
+
+def chunked_post_carrying_a_request(path: str, limit: int) -> bytes:
+    """A chunked POST whose body passes ``limit`` and carries, past it, a whole second request.
+
+    A server that stops reading at the limit and then parses what follows on the connection
+    would answer the smuggled ``GET /healthz`` too.
+    """
+    padding = b" " * (limit + 1)
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (padding, SMUGGLED))
+    return (b"POST %s HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n%s0\r\n\r\n" % (path.encode(), chunks))
+
+
+def exchange(sock, request: bytes, timeout: float = 10.0) -> tuple[bytes, bool]:
+    """Send ``request`` on ``sock``; everything answered, and whether the server closed."""
+    sock.settimeout(timeout)
+    sock.sendall(request)
+    received = b""
+    try:
+        while part := sock.recv(65536):
+            received += part
+    except TimeoutError:  # still open: kept alive with nothing more to say
+        return received, False
+    return received, True

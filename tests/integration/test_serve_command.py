@@ -17,6 +17,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support import chunked_post_carrying_a_request, exchange
+
 CLIENT = "203.0.113.7"  # the address a proxy reports for its client (TEST-NET-3)
 NEIGHBOUR = "203.0.113.8"  # another client behind the same proxy
 FORGED = "198.51.100.66"  # what a client itself claims, before the proxy appends the truth
@@ -113,3 +115,19 @@ def test_several_workers_boot_answer_and_stop_gracefully(tmp_path):
     assert output.count("Booting worker") >= 2
     assert "Shutting down" in output
     assert " - - [" not in output  # gunicorn writes no access log (addresses stay out of logs)
+
+
+def test_a_chunked_body_past_the_limit_is_413_and_ends_the_connection(tmp_path):
+    # gunicorn would drain an unread body and keep the connection; the app ends it, so what
+    # the body carried is never read as a next request.
+    process, url = start_serve(tmp_path, "--workers", "1", RA_MAX_BODY_BYTES="2048")
+    try:
+        port = int(url.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            answer, closed = exchange(sock, chunked_post_carrying_a_request("/api/recalls", 2048))
+    finally:
+        stop(process)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
+    assert b'"payload_too_large"' in answer
+    assert answer.count(b"HTTP/1.1 ") == 1
+    assert closed

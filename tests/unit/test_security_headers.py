@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
+from flask import request
 
 from recall_assistant.app import create_app
 from recall_assistant.security import OUTLOOK_FRAME_ANCESTORS, page_policy
@@ -160,3 +163,48 @@ def test_the_body_limit_follows_the_setting(tmp_path):
     client = app.test_client()
     assert client.post("/api/recalls", data=b"x" * 2049).status_code == 413
     assert client.post("/api/recalls", data=b"x" * 2048).status_code == 401  # past the limit check
+
+
+def post_chunked(client, path: str, body: bytes):
+    """A body as a server hands on a chunked one: no length, the stream's end marked."""
+    return client.post(path, headers={"Transfer-Encoding": "chunked"},
+                       content_type="application/json",
+                       environ_overrides={"wsgi.input": io.BytesIO(body),
+                                          "wsgi.input_terminated": True})
+
+
+def test_a_chunked_body_past_the_limit_is_413_before_the_view_runs(app, client):
+    ran = []
+
+    @app.post("/api/echo-chunked")
+    def echo_chunked():
+        ran.append(request.get_data())
+        return {"ok": True}
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = post_chunked(client, "/api/echo-chunked", b"x" * (limit + 1))
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
+    assert response.get_json()["error"]["details"] == {"maxBytes": limit}
+    assert ran == []
+
+
+def test_a_chunked_body_within_the_limit_reaches_the_view_whole(app, client):
+    seen = []
+
+    @app.post("/api/echo-chunked")
+    def echo_chunked():
+        seen.append(request.get_data())
+        return {"ok": True}
+
+    body = b'{"a": "' + b"y" * (app.config["MAX_CONTENT_LENGTH"] - 9) + b'"}'
+    assert len(body) == app.config["MAX_CONTENT_LENGTH"]
+    assert post_chunked(client, "/api/echo-chunked", body).status_code == 200
+    assert seen == [body]
+
+
+def test_a_chunked_body_past_the_limit_on_a_real_route_is_413_not_invalid_json(client, settings):
+    # Before the limit held on the bytes read, this was 401 (no token) or 400 invalid_json.
+    response = post_chunked(client, "/api/recalls", b"{" + b" " * settings.max_body_bytes + b"}")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "payload_too_large"
