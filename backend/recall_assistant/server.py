@@ -22,6 +22,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .auth.tokens import MAX_TOKEN_CHARS
 from .config import Settings
 
 # A worker that stops answering gunicorn's heartbeat for this long is restarted. With gthread
@@ -30,6 +31,13 @@ WORKER_TIMEOUT_S = 60
 # Longer than a proxy keeps an idle upstream connection (nginx: 60 s), so that the proxy, not
 # us, closes it: otherwise it may send a request on a connection we are closing (a 502).
 KEEPALIVE_S = 65
+# gunicorn answers a header line over this with its own HTML 431. The longest one the API must
+# read is an Authorization header with the longest token it accepts; the room above that lets
+# a slightly longer token reach the app and get its JSON 401 token_too_large instead.
+LIMIT_REQUEST_FIELD_SIZE = len("Authorization: Bearer \r\n") + MAX_TOKEN_CHARS + 1024
+# gunicorn's maximum request line (its default is half). Our longest (a recall id, an audit
+# cursor) is far shorter, so its HTML 414 is only ever seen by requests that are not ours.
+LIMIT_REQUEST_LINE = 8190
 # Options of newer gunicorn releases: set when the installed one knows them.
 OPTIONAL = frozenset({"control_socket_disable"})
 
@@ -62,6 +70,8 @@ def gunicorn_options(settings: Settings, listen: Listen) -> dict[str, Any]:
         "timeout": WORKER_TIMEOUT_S,
         "graceful_timeout": settings.graceful_timeout_s,
         "keepalive": KEEPALIVE_S,
+        "limit_request_field_size": LIMIT_REQUEST_FIELD_SIZE,
+        "limit_request_line": LIMIT_REQUEST_LINE,
         # No gunicorn access log: the app writes its own line per request (telemetry.py),
         # which leaves out client addresses and query strings.
         "accesslog": None,

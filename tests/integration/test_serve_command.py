@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from recall_assistant.auth.tokens import MAX_TOKEN_CHARS
 from tests.support import chunked_post_carrying_a_request, exchange
 
 CLIENT = "203.0.113.7"  # the address a proxy reports for its client (TEST-NET-3)
@@ -131,3 +132,23 @@ def test_a_chunked_body_past_the_limit_is_413_and_ends_the_connection(tmp_path):
     assert b'"payload_too_large"' in answer
     assert answer.count(b"HTTP/1.1 ") == 1
     assert closed
+
+
+def test_the_longest_token_reaches_the_app_and_gets_its_json_answer(tmp_path):
+    # gunicorn's default header limit (8190 bytes) answered a 16 KB token with its own HTML
+    # 431 before the app saw it.
+    process, url = start_serve(tmp_path, "--workers", "1")
+    try:
+        answers = {}
+        for length in (MAX_TOKEN_CHARS, MAX_TOKEN_CHARS + 1):
+            with requests.Session() as session:
+                session.trust_env = False
+                answers[length] = session.get(f"{url}/api/me", timeout=10, headers={
+                    "Authorization": "Bearer " + "a" * length, "Connection": "close"})
+    finally:
+        stop(process)
+    for answer in answers.values():
+        assert answer.status_code == 401
+        assert answer.headers["Content-Type"].startswith("application/json")
+    assert answers[MAX_TOKEN_CHARS].json()["error"]["code"] == "malformed_token"
+    assert answers[MAX_TOKEN_CHARS + 1].json()["error"]["code"] == "token_too_large"

@@ -14,7 +14,7 @@ import yaml  # PyYAML comes with the test tools (responses needs it)
 
 from recall_assistant.api.pages import MSAL_IN_ROOT
 from recall_assistant.config import load_settings
-from recall_assistant.server import KEEPALIVE_S
+from recall_assistant.server import KEEPALIVE_S, LIMIT_REQUEST_FIELD_SIZE
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -226,3 +226,18 @@ def test_the_example_holds_no_real_secret():
     assert env["POSTGRES_PASSWORD"].startswith("replace-")
     gitignore = (DEPLOY / ".gitignore").read_text(encoding="utf-8").split()
     assert ".env" in gitignore and "certs/" in gitignore
+
+
+def test_nginx_never_redirects_to_a_host_taken_from_the_request():
+    # A `return 30x https://$host...` (or $http_host) sends a client wherever its Host header
+    # says; there is no plain-HTTP listener to redirect from.
+    config = nginx()
+    assert not re.search(r"^\s*return 30[1278]\b[^;]*\$(http_)?host", config, re.M)
+    assert not re.search(r"^\s*listen 80\b", config, re.M)
+    assert "80:80" not in str(compose()["services"]["proxy"].get("ports"))
+
+
+def test_nginx_passes_the_longest_token_the_backend_accepts():
+    _count, size = re.search(r"^\s*large_client_header_buffers (\d+) (\d+)k;", nginx(),
+                            re.M).groups()
+    assert int(size) * 1024 >= LIMIT_REQUEST_FIELD_SIZE

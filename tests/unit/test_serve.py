@@ -11,6 +11,7 @@ import pytest
 from flask import jsonify, request
 
 from recall_assistant.app import create_app
+from recall_assistant.auth.tokens import MAX_TOKEN_CHARS
 from recall_assistant.cli import EXIT_CONFIG, main
 from recall_assistant.server import Listen, behind_proxies, gunicorn_options
 from tests.support import sandbox_settings
@@ -78,6 +79,14 @@ def test_gunicorn_builds_the_app_in_each_worker_and_leaves_forwarding_to_proxyfi
     assert options["forwarded_allow_ips"] == ""
     assert options["accesslog"] is None  # the app logs each request itself, without addresses
     assert "certfile" not in options
+
+
+def test_gunicorn_receives_the_longest_token_the_api_accepts(tmp_path):
+    options = gunicorn_options(sandbox_settings(tmp_path, 3000), Listen("127.0.0.1", 8000, 1, 1))
+    # gunicorn counts the whole header line with its CRLF against limit_request_field_size.
+    longest = f"Authorization: Bearer {'a' * MAX_TOKEN_CHARS}\r\n"
+    assert options["limit_request_field_size"] > len(longest)
+    assert options["limit_request_line"] == 8190  # gunicorn's maximum (0 would mean 1 MiB)
 
 
 def test_tls_files_reach_gunicorn(tmp_path):
