@@ -211,8 +211,9 @@ def test_crash_between_the_audit_write_and_the_graph_call(database_url, clock, e
     found = second_life.get_action(action.id, caller_oid=ADELE.oid)
     assert found.state == "unknown" and found.status_message == UNKNOWN_MESSAGE
     assert [a.id for a in second_life.actions_for_message(ADELE.oid, IMID)] == [action.id]
+    # The first read that found it so wrote its "unknown" row, and only that one did.
     assert [(e.event, e.action_id) for e in second_life.iter_audit()] == [
-        ("recall.requested", action.id)]
+        ("recall.requested", action.id), ("recall.unknown", action.id)]
     # Not repeated: the task pane's retry with the same key gets the unknown action back.
     retry = second_life.claim(ADELE.oid, "key-1", HASH)
     assert retry.outcome == "replay"
@@ -221,6 +222,24 @@ def test_crash_between_the_audit_write_and_the_graph_call(database_url, clock, e
     with pytest.raises(ClaimLost):
         begin(second_life, claim=retry)  # even a careless caller cannot act on a replay
     assert count(second_life, actions) == 1 and graph_calls == []
+
+
+def test_a_stale_action_is_audited_unknown_once_however_many_read_it(store, clock):
+    action = begin(store)
+    clock.advance(minutes=3)
+    readers = [lambda: store.get_action(action.id),
+               lambda: store.actions_for_message(ADELE.oid, IMID)] * 4
+    with ThreadPoolExecutor(len(readers)) as pool:
+        list(pool.map(lambda read: read(), readers))
+    assert events(store) == [("recall.requested", "recorded"), ("recall.unknown", "unknown")]
+    unknown = list(store.iter_audit())[-1]
+    assert unknown.request_id == "req-0001"  # the request that never finished
+    assert unknown.details["reason"] == "no_answer_within_grace"
+    # The slow request that does come back records Graph's answer after it.
+    store.mark_submitted(action.id, request_id="req-0001")
+    store.get_action(action.id)
+    assert [e for e, _ in events(store)] == ["recall.requested", "recall.unknown",
+                                             "recall.submitted"]
 
 
 # --- idempotency keys ------------------------------------------------------------------------
@@ -356,14 +375,36 @@ def test_outcomes_are_upserted_one_row_per_address(store, clock):
     assert store.outcomes("another-action") == []
 
 
+def test_each_change_of_outcomes_is_one_audit_row_with_its_request(store):
+    action = begin(store)
+    store.record_outcomes(action.id, [], request_id="req-poll-0")  # nothing changed
+    store.record_outcomes(action.id, [
+        RecipientOutcome("alex@contoso.com", "succeeded", "report"),
+        RecipientOutcome("bob@gmail.com", "failed", "eligibility", "consumer_mail"),
+    ], request_id="req-poll-1")
+    assert events(store) == [("recall.requested", "recorded"), ("recall.outcomes", "ok")]
+    row = list(store.iter_audit())[-1]
+    assert (row.request_id, row.action_id, row.actor_oid) == ("req-poll-1", action.id, ADELE.oid)
+    assert row.internet_message_id == IMID
+    assert row.details == {"outcomes": [
+        {"address": "alex@contoso.com", "status": "succeeded", "source": "report",
+         "reasonCode": None},
+        {"address": "bob@gmail.com", "status": "failed", "source": "eligibility",
+         "reasonCode": "consumer_mail"}]}
+
+
 def test_outcomes_are_checked(store):
     action = begin(store)
     with pytest.raises(ValueError):
         store.record_outcomes(action.id, [RecipientOutcome("a@b.c", "recalled", "report")])
     with pytest.raises(ValueError):
         store.record_outcomes(action.id, [RecipientOutcome("a@b.c", "failed", "guess")])
-    with pytest.raises(IntegrityError):  # foreign keys are enforced on SQLite too
+    with pytest.raises(ActionNotFound):
         store.record_outcomes("no-such-action", [RecipientOutcome("a@b.c", "failed", "report")])
+    # foreign keys are enforced on SQLite too
+    with pytest.raises(IntegrityError), store.unit_of_work() as uow:
+        uow.outcomes.upsert("no-such-action", [RecipientOutcome("a@b.c", "failed", "report")])
+        uow.commit()
 
 
 # --- the audit log ---------------------------------------------------------------------------
@@ -384,7 +425,7 @@ def test_no_repository_can_change_audit_rows():
     from recall_assistant.store.repositories import AuditRepository
 
     public = {name for name in vars(AuditRepository) if not name.startswith("_")}
-    assert public == {"append", "page", "count"}
+    assert public == {"append", "page", "count", "has"}
 
 
 def test_subjects_are_kept_only_when_the_administrator_turns_them_on(database_url, engines):

@@ -159,8 +159,9 @@ class CorrectionService:
             metrics.CORRECTIONS.labels("failed").inc()
             raise
         metrics.CORRECTIONS.labels("sent").inc()
-        return self.store.complete(action.id, request_id=request_id,
-                                   response={"recipients": len(draft.audience)})
+        sent_to = {"recipients": len(draft.audience)}
+        return self.store.complete(action.id, request_id=request_id, response=sent_to,
+                                   details=sent_to)
 
     def replacement(self, actor: Any, checked: EligibilityResult, template_id: str,
                     fields: dict[str, Any], audience: str = "all",

@@ -152,7 +152,7 @@ class RecallService:
         self._ask_exchange(action, graph, request_id)
         self.store.record_outcomes(action.id, [
             RecipientOutcome(p.address, "failed", "eligibility", p.reason_code)
-            for p in people if p.verdict == "impossible"])
+            for p in people if p.verdict == "impossible"], request_id=request_id)
         metrics.RECALLS.labels("submitted").inc()
         return self.store.mark_submitted(action.id, request_id=request_id)
 
@@ -266,7 +266,7 @@ class RecallService:
                    for address, line in lines.items()
                    if line.source is not None and _changed(stored.get(address), line)]
         if changed:
-            self.store.record_outcomes(action.id, changed)
+            self.store.record_outcomes(action.id, changed, request_id=request_id)
         counts = rules.summary(list(lines.values()))
         settled = action.state == "failed" or (action.state != "recorded"
                                                and counts["pending"] == 0)

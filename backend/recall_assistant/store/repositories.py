@@ -112,6 +112,13 @@ class ActionRepository:
         raise InvalidTransition(details={"id": action_id, "state": current.stored_state,
                                          "wanted": state})
 
+    def lock(self, action_id: str) -> ActionRecord | None:
+        """The action, held until the transaction ends (PostgreSQL: ``FOR UPDATE``; SQLite's
+        writers hold the file's lock already)."""
+        row = self._db.execute(select(actions).where(actions.c.id == action_id)
+                               .with_for_update()).first()
+        return self._record(row) if row else None
+
     def _require(self, action_id: str) -> ActionRecord:
         record = self.get(action_id)
         if record is None:
@@ -252,6 +259,12 @@ class AuditRepository:
         }
         inserted = self._db.execute(insert(audit_events).values(**values))
         return AuditEvent(id=int(inserted.inserted_primary_key[0]), **values)
+
+    def has(self, action_id: str, event: str) -> bool:
+        """Whether the action already has an ``event`` row."""
+        c = audit_events.c
+        return self._db.execute(select(c.id).where(c.action_id == action_id, c.event == event)
+                                .limit(1)).first() is not None
 
     def page(self, *, since: dt.datetime | None, until: dt.datetime | None, limit: int,
              after: Position | None, newest_first: bool,

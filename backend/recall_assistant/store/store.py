@@ -21,11 +21,15 @@ How a mutating request uses it (nothing is lost, nothing is done twice)::
     store.save_response(claim, 202, {"id": action.id, "status": "submitted"})
 
 States: ``recorded`` → ``submitted`` → ``completed`` | ``failed`` | ``unknown``. Every
-transition writes its audit row in the same transaction as the state change. An action left
-``recorded`` for longer than ``grace`` reads as ``unknown`` ("unknown — check the recall
-report"): the process stopped between the audit write and the Graph call, or while waiting for
-Graph, and nobody can say which. Such an action is never repeated: its idempotency key replays
-it. Outcomes and late answers can still settle it (``complete`` / ``fail``).
+transition writes its audit row in the same transaction as the state change, and so does every
+change of a recipient's outcome (``recall.outcomes``): the audit log is each action's history,
+in order, each row with the request id that caused it. An action left ``recorded`` for longer
+than ``grace`` reads as ``unknown`` ("unknown — check the recall report"): the process stopped
+between the audit write and the Graph call, or while waiting for Graph, and nobody can say
+which. The first read that finds it so writes its ``unknown`` row, once (its request id is the
+one that never finished). Such an action is never repeated: its idempotency key replays it.
+Outcomes and late answers can still settle it (``mark_submitted`` from the slow request itself,
+``complete`` / ``fail``).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from .cursors import CursorSigner, Position
 from .migrate import SchemaGuard
 from .records import (
     DEFAULT_GRACE,
+    ActionNotFound,
     ActionRecord,
     Actor,
     ActorLike,
@@ -143,8 +148,11 @@ class Store:
                 if uow.claims.take_over(caller_oid, key, row.claimed_at, now):
                     uow.commit()
                     return Claim("new", caller_oid, key, request_hash, claimed_at=now)
-            return Claim("replay", caller_oid, key, request_hash, claimed_at=row.claimed_at,
-                         response=response, action=action)
+            replay = Claim("replay", caller_oid, key, request_hash, claimed_at=row.claimed_at,
+                           response=response, action=action)
+        if action is not None:
+            self._note_if_stale(action)
+        return replay
 
     def save_response(self, claim: Claim, status: int, body: Any) -> None:
         """Keep the first response to the claimed request, for identical retries to replay."""
@@ -235,12 +243,33 @@ class Store:
             action = uow.actions.get(action_id)
         if action is None or (caller_oid is not None and action.caller_oid != caller_oid):
             return None
+        self._note_if_stale(action)
         return action
 
     def actions_for_message(self, caller_oid: str, internet_message_id: str) -> list[ActionRecord]:
         """The caller's actions on one message, oldest first (states as :meth:`get_action`)."""
         with self.unit_of_work(read_only=True) as uow:
-            return uow.actions.for_message(caller_oid, internet_message_id)
+            found = uow.actions.for_message(caller_oid, internet_message_id)
+        for action in found:
+            self._note_if_stale(action)
+        return found
+
+    def _note_if_stale(self, action: ActionRecord) -> None:
+        """Write the ``unknown`` row of an action that reads unknown only because it has
+        waited past the grace period (nothing moved it there): once, however many read it."""
+        if action.state != "unknown" or action.stored_state != "recorded":
+            return
+        with self.unit_of_work() as uow:
+            current = uow.actions.lock(action.id)  # two readers at once: the second waits
+            if current is None or current.stored_state != "recorded" \
+                    or uow.audit.has(action.id, f"{action.kind}.unknown"):
+                return
+            uow.audit.append(f"{action.kind}.unknown", actor=_caller_of(action),
+                             result="unknown", internet_message_id=action.internet_message_id,
+                             action_id=action.id, request_id=action.request_id,
+                             details={"reason": "no_answer_within_grace",
+                                      "graceSeconds": int(self.grace.total_seconds())})
+            uow.commit()
 
     def _move(self, action_id: str, state: str, result: str, request_id: str | None,
               details: Any, **values: Any) -> ActionRecord:
@@ -255,10 +284,25 @@ class Store:
 
     # -- per-recipient outcomes --------------------------------------------------------------
 
-    def record_outcomes(self, action_id: str, outcomes: Iterable[RecipientOutcome]) -> None:
-        """Insert or replace each recipient's latest outcome (one row per address)."""
+    def record_outcomes(self, action_id: str, outcomes: Iterable[RecipientOutcome], *,
+                        request_id: str | None = None) -> None:
+        """Insert or replace each recipient's latest outcome (one row per address), with one
+        audit row listing them (``{kind}.outcomes``), caused by ``request_id``."""
+        outcomes = list(outcomes)
+        if not outcomes:
+            return
         with self.unit_of_work() as uow:
+            action = uow.actions.get(action_id)
+            if action is None:
+                raise ActionNotFound()
             uow.outcomes.upsert(action_id, outcomes)
+            uow.audit.append(
+                f"{action.kind}.outcomes", actor=_caller_of(action), result="ok",
+                internet_message_id=action.internet_message_id, action_id=action.id,
+                request_id=request_id,
+                details={"outcomes": [{"address": o.address, "status": o.status,
+                                       "source": o.source, "reasonCode": o.reason_code}
+                                      for o in outcomes]})
             uow.commit()
 
     def outcomes(self, action_id: str) -> list[RecipientOutcome]:
