@@ -37,6 +37,8 @@ export function describeError(error) {
       return pick("gone", "reopen");
     case "invalid_item_id":
       return pick("badItem", "reopen");
+    case "rate_limited": // our own per-user limit, not Microsoft 365's throttling
+      return pick("rateLimited", "retry", { seconds: error.retryAfterS || 5 });
     case "consent_required":
       return pick("consent", "signin");
     case "admin_consent_required":

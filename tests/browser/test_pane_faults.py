@@ -34,3 +34,18 @@ def test_graph_faults_show_a_clear_error_and_try_again_works(live_server_factory
     alert.get_by_role("button", name="Try again").click()
     wait_for_verdict(page)
     expect(page.get_by_role("heading", level=2)).to_have_text("Recall will reach some people")
+
+
+def test_our_own_rate_limit_is_named_as_the_users_not_microsofts(live_server_factory, page):
+    # One eligibility check a minute: opening the pane uses it, reopening it meets the limit.
+    live = live_server_factory(RA_RATE_LIMIT_READ="1/minute")
+    open_pane(page, live, "AAMkAGRlbW8-sent02_pricing")
+    wait_for_verdict(page)
+    page.reload()
+    alert = page.get_by_role("alert")
+    expect(alert).to_be_visible(timeout=30_000)
+    expect(alert.locator(".error-title")).to_have_text("Too many requests from you")
+    expect(alert.locator(".error-next")).to_have_text(
+        re.compile(r"^Nothing was changed\. Wait \d+ s, then try again\.$"))
+    expect(alert).not_to_contain_text("Microsoft 365")
+    screenshot(page, "rate-limited-320")
