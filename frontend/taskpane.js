@@ -146,7 +146,23 @@ async function start() {
     reset();
     openItem();
   });
+  document.addEventListener("keydown", escapeGoesBack);
   openItem();
+}
+
+/**
+ * Escape goes back one view by pressing that view's own Back button (Done on a sent
+ * correction): it does exactly what the button does, and nothing while the button is disabled.
+ */
+function escapeGoesBack(event) {
+  if (event.key !== "Escape" || event.defaultPrevented || event.isComposing) {
+    return;
+  }
+  const back = main().querySelector("button.back, button[data-back]");
+  if (back && !back.disabled) {
+    event.preventDefault();
+    back.click();
+  }
 }
 
 function reset() {

@@ -168,6 +168,6 @@ export function correctionResult(result, handlers) {
         people.map((p) => h("li", {}, p.name
           ? [untrusted(p.name), " <", untrusted(p.address), ">"] : untrusted(p.address))))),
     h("div", { class: "actions" },
-      h("button", { type: "button", class: "primary", onClick: handlers.onDone,
+      h("button", { type: "button", class: "primary", "data-back": "", onClick: handlers.onDone,
                     text: t("correction.done") })));
 }

@@ -89,3 +89,56 @@ def test_the_back_button_returns_to_the_verdict(live_server, page):
     tab_to(page, "Back")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Recall will probably work")).to_be_focused()
+
+
+def test_escape_goes_back_one_view_as_back_does(live_server_factory, page):
+    live = live_server_factory(options=SandboxOptions(report_delay_s=1))
+    open_pane(page, live, "AAMkAGRlbW8-sent09_copies")
+    wait_for_verdict(page)
+    verdict = page.get_by_role("heading", level=2)
+    verdict_title = verdict.text_content()
+
+    page.keyboard.press("Escape")  # the first view: nowhere to go back to
+    expect(verdict).to_have_text(verdict_title)
+    expect(page.locator("body")).to_have_attribute("data-view", "verdict")
+
+    tab_to(page, "Recall message…")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Recall this message")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("heading", name=verdict_title)).to_be_focused()
+
+    # From the correction, even with the caret in a field: back, and what was typed is kept.
+    tab_to(page, "Send correction…")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Send a correction")).to_be_focused()
+    field = page.locator("textarea").first
+    field.fill("Please delete the reorg note")
+    field.focus()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("heading", name=verdict_title)).to_be_focused()
+    tab_to(page, "Send correction…")
+    page.keyboard.press("Enter")
+    expect(page.locator("textarea").first).to_have_value("Please delete the reorg note")
+    page.keyboard.press("Escape")
+
+    # From the recall's progress back to the verdict.
+    tab_to(page, "Recall message…")
+    page.keyboard.press("Enter")
+    tab_to(page, "Recall now")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Recall in progress")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("body")).to_have_attribute("data-view", "verdict")
+    expect(page.get_by_role("heading", level=2)).to_be_focused()
+
+    # From a sent correction (its Done button) back to where it was opened from.
+    tab_to(page, "Send correction…")
+    page.keyboard.press("Enter")
+    page.locator("textarea").first.fill("Please delete the reorg note")
+    expect(page.get_by_role("region", name="Preview")).to_contain_text(
+        "Please delete the reorg note", timeout=10_000)
+    page.get_by_role("button", name="Send correction", exact=True).click()
+    expect(page.get_by_role("heading", name="Correction sent")).to_be_focused(timeout=15_000)
+    page.keyboard.press("Escape")
+    expect(page.locator("body")).to_have_attribute("data-view", "verdict")
