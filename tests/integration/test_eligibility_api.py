@@ -88,6 +88,9 @@ def test_groups_are_expanded_nested_and_the_direct_bcc_recipient_wins(pane):
     assert body["summary"]["total"] == 5
     group = next(r for r in body["recipients"] if r["kind"] == "internal_group")
     assert group["address"] == "sales@contoso.com" and group["counted"] is False
+    # Alex, Isaiah, Lee, Megan, Johanna (Isaiah in both): five people, one nested group.
+    assert group["members"] == {"count": 5, "nestedGroups": ["Sales EMEA"]}
+    assert all(r["members"] is None for r in body["recipients"] if r["counted"])
 
 
 def test_unknown_internal_address_is_unknown(pane):

@@ -346,6 +346,24 @@ def test_nested_groups_are_flattened_each_person_once_with_the_path() -> None:
     assert result.summary.total == 5
 
 
+def test_a_group_entry_says_how_many_people_it_holds_and_which_groups_are_inside() -> None:
+    emea_inside = replace(SALES, nested_groups=("Sales EMEA",))
+    group = entry(check(to("sales@contoso.com"), extra=(emea_inside,)), "sales@contoso.com")
+    assert (group.member_count, group.nested_groups) == (5, ("Sales EMEA",))
+    capped = entry(check(to("all@contoso.com")), "all@contoso.com")
+    assert (capped.member_count, capped.nested_groups) == (812, ())
+    person = entry(check(to("alex@contoso.com")), "alex@contoso.com")
+    assert (person.member_count, person.nested_groups) == (None, ())
+
+
+def test_a_name_that_only_repeats_the_address_gives_way_to_the_directory_name() -> None:
+    result = check([MessageRecipient("Alex@Contoso.com", "alex@contoso.com", "to"),
+                    MessageRecipient("megan@contoso.com", "Megan (Sales)", "to"),
+                    MessageRecipient("jordan.miller@gmail.com", "jordan.miller@gmail.com", "cc")])
+    assert [r.name for r in result.recipients] == [
+        "Alex Wilber", "Megan (Sales)", "jordan.miller@gmail.com"]
+
+
 def test_overlapping_groups_the_first_in_field_order_wins() -> None:
     result = check(cc("sales-emea@contoso.com") + to("sales@contoso.com"))
     assert entry(result, "lee@contoso.com").via == "sales@contoso.com"
@@ -399,7 +417,7 @@ def test_a_capped_group_is_never_called_recallable() -> None:
     assert (summary.verdict, summary.recallable, summary.total, summary.unchecked) == (
         "partly_recallable", 3, 3, 809)
     assert summary.headline == (
-        "3 of 3 checked recipients will probably lose this message if you recall it now. "
+        "Recall will probably delete the copies of all 3 checked recipients. "
         "Everyone has 812 members; only the first 3 were checked.")
 
 
@@ -423,18 +441,19 @@ def test_a_group_whose_members_we_cannot_see_makes_the_summary_unknown() -> None
 
 SUMMARY_CASES = [
     ("recallable", to("alex@contoso.com", "megan@contoso.com"), 2, 2,
-     "All 2 recipients will probably lose this message if you recall it now."),
+     "Recall will probably delete the copies of all 2 recipients."),
     ("recallable", to("alex@contoso.com"), 1, 1,
-     "Your recipient will probably lose this message if you recall it now."),
+     "Recall will probably delete your recipient's copy."),
     ("partly_recallable",
      to("alex@contoso.com", "jordan.miller@gmail.com", "former.employee@contoso.com"), 1, 3,
-     "1 of 3 recipients will probably lose this message if you recall it now; 1 will probably "
-     "keep it and for 1 we cannot tell."),
+     "Of 3 recipients, 1 will probably keep this message and for 1 we cannot tell; recall will "
+     "probably delete the other copy."),
     ("partly_recallable", to("alex@contoso.com", "ceo@northwind.example"), 1, 2,
-     "1 of 2 recipients will probably lose this message if you recall it now; 1 will probably "
-     "keep it."),
+     "Of 2 recipients, 1 will probably keep this message; recall will probably delete the "
+     "other copy."),
     ("unknown", to("former.employee@contoso.com", "jordan.miller@gmail.com"), 0, 2,
-     "We cannot tell whether recall will reach 1 of the 2 recipients; 1 will probably keep it."),
+     "Of 2 recipients, 1 will probably keep this message; for the other one we cannot tell what "
+     "recall will do."),
     ("unknown", to("former.employee@contoso.com", "buyer@fabrikam.com"), 0, 2,
      "We cannot tell whether recall will reach any of the 2 recipients."),
     ("unknown", to("buyer@fabrikam.com"), 0, 1,
@@ -484,11 +503,12 @@ def test_the_demo_board_deck_message_end_to_end() -> None:
                   + bcc("jordan.miller@gmail.com", "former.employee@contoso.com"))
     quick = check(recipients).summary
     assert (quick.verdict, quick.recallable, quick.total) == ("partly_recallable", 7, 10)
-    assert quick.headline == ("7 of 10 recipients will probably lose this message if you "
-                              "recall it now; 1 will probably keep it and for 2 we cannot tell.")
+    assert quick.headline == ("Of 10 recipients, 1 will probably keep this message and for 2 we "
+                              "cannot tell; recall will probably delete the other 7 copies.")
     deep = check(recipients, mode="deep", copies={}, extra=(SUPPORT_DEEP,)).summary
     assert (deep.recallable, deep.total) == (6, 10)
-    assert deep.headline.endswith("1 will probably keep it and for 3 we cannot tell.")
+    assert deep.headline.endswith("1 will probably keep this message and for 3 we cannot tell; "
+                                  "recall will probably delete the other 6 copies.")
 
 
 # ---------------------------------------------------------------------------- determinism, purity

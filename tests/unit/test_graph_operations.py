@@ -229,6 +229,8 @@ def test_group_expansion_follows_pages_and_keeps_people(mocked, client):
     assert expansion.members[0].business_phones == ("+1 555 0100",)
     assert (expansion.total, expansion.total_exact, expansion.truncated) == (3, True, False)
     assert query(mocked.calls[0].request.url)["$select"] == "id,mail,displayName,businessPhones"
+    # The nested group is not a person, but the pane names it under the group.
+    assert expansion.nested_groups == ("M 2",)
 
 
 def test_group_expansion_is_capped_and_reports_the_total(mocked, client):

@@ -39,6 +39,12 @@ SUMMARY_VERDICTS = ("recallable", "partly_recallable", "not_recallable", "unknow
 _NULLABLE_TEXT = {"type": ["string", "null"]}
 
 
+def _members(r) -> dict | None:
+    if r.member_count is None:
+        return None
+    return {"count": r.member_count, "nestedGroups": list(r.nested_groups)}
+
+
 class RecipientSchema(Schema):
     address = fields.String(required=True)
     name = fields.String(required=True)
@@ -58,6 +64,13 @@ class RecipientSchema(Schema):
                                   "properties": {"displayName": _NULLABLE_TEXT,
                                                  "businessPhone": _NULLABLE_TEXT},
                                   "additionalProperties": False})
+    # A group's own entry: how many people it holds (nested groups included) and the names of
+    # the groups inside it; null for a person.
+    members = fields.Function(_members, required=True, metadata={
+        "type": ["object", "null"], "required": ["count", "nestedGroups"],
+        "properties": {"count": {"type": "integer"},
+                       "nestedGroups": {"type": "array", "items": {"type": "string"}}},
+        "additionalProperties": False})
 
 
 class SummarySchema(Schema):
@@ -117,7 +130,8 @@ def _recipient_json(r) -> dict:
             "verdict": r.verdict, "reasons": _reasons_json(r.reasons),
             "suggestion": r.suggestion, "via": r.via, "viaPath": list(r.via_path),
             "counted": r.counted,
-            "contact": {"displayName": r.display_name, "businessPhone": r.business_phone}}
+            "contact": {"displayName": r.display_name, "businessPhone": r.business_phone},
+            "members": _members(r)}
 
 
 # One instance for every request: a schema's load keeps no state, and building one per

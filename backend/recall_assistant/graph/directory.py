@@ -68,12 +68,14 @@ class GroupMembers:
 
     ``members`` holds at most the cap asked for; ``total`` counts every person seen, and is
     exact unless ``total_exact`` is False (counting stopped at the page limit).
+    ``nested_groups`` names the groups inside it (the same listing returns them).
     """
 
     group_id: str
     members: tuple[DirectoryPerson, ...]
     total: int
     total_exact: bool = True
+    nested_groups: tuple[str, ...] = ()
 
     @property
     def truncated(self) -> bool:
@@ -223,6 +225,7 @@ def expand_group(client: GraphClient, group_id: str, *, max_members: int = 1000,
     lower bound.
     """
     members: list[DirectoryPerson] = []
+    nested: dict[str, str] = {}
     seen: set[str] = set()
     total = 0
     exact = True
@@ -233,8 +236,11 @@ def expand_group(client: GraphClient, group_id: str, *, max_members: int = 1000,
         for page in pages:
             for item in page.items:
                 # No type means the stand-in or an old answer: take it for a user.
-                kind = _MEMBER_KINDS.get(item.get("@odata.type") or "#microsoft.graph.user")
+                odata_type = item.get("@odata.type") or "#microsoft.graph.user"
+                kind = _MEMBER_KINDS.get(odata_type)
                 key = str(item.get("id") or "")
+                if odata_type == "#microsoft.graph.group":
+                    nested.setdefault(key, str(item.get("displayName") or item.get("mail") or ""))
                 if kind is None or key in seen:
                     continue
                 seen.add(key)
@@ -243,7 +249,8 @@ def expand_group(client: GraphClient, group_id: str, *, max_members: int = 1000,
                     members.append(_person(item, kind))
             # The page limit ends the count; a next link then means the total is a floor.
             exact = not page.has_more
-    return GroupMembers(group_id, tuple(members), total, exact)
+    return GroupMembers(group_id, tuple(members), total, exact,
+                        tuple(sorted(n for n in nested.values() if n)))
 
 
 def mailbox_purpose_request(user_id: str) -> BatchRequest:

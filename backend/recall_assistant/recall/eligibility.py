@@ -179,7 +179,10 @@ def _user_for(key: str, ctx: _Context) -> DirectoryUser | None:
 def _direct(recipient: MessageRecipient, key: str, ctx: _Context) -> _Reached:
     address = recipient.address.strip()
     user = _user_for(key, ctx)
-    name = recipient.name or (user.display_name if user else "") or address
+    # Outlook puts the bare address in the name when the sender typed it: the directory's
+    # name then says more.
+    given = recipient.name if _norm(recipient.name or "") != key else ""
+    name = given or (user.display_name if user else "") or address
     return _Reached(address=address, key=key, name=name, field=recipient.field, user=user)
 
 
@@ -385,4 +388,5 @@ def _judge_group(recipient: MessageRecipient, group: DirectoryGroup, listed: int
         kind="internal_group", verdict=verdict, reasons=tuple(reasons),
         suggestion=_suggest(verdict, contactable=False), directory_id=group.id,
         display_name=group.display_name or None, counted=False,
+        member_count=max(group.total_members, listed), nested_groups=group.nested_groups,
     )

@@ -87,7 +87,8 @@ class DirectoryGroup:
     """A group the directory returned for an address, with its members already expanded.
 
     ``total_members`` is how many people the group holds in all; ``capped`` says the service
-    stopped listing them early, so ``members`` is only the first part.
+    stopped listing them early, so ``members`` is only the first part. ``nested_groups`` names
+    the groups inside it.
     """
 
     id: str
@@ -96,6 +97,7 @@ class DirectoryGroup:
     members: tuple[GroupMember, ...] = ()
     total_members: int = 0
     capped: bool = False
+    nested_groups: tuple[str, ...] = ()
 
 
 DirectoryEntry = DirectoryUser | DirectoryGroup
@@ -143,7 +145,9 @@ class RecipientVerdict:
 
     ``counted`` is false for group entries and for the sender's own copy: they are not among
     the people that ``EligibilitySummary.total`` counts. ``via`` is the recipient group the
-    person got the message through, ``via_path`` the nested groups inside it.
+    person got the message through, ``via_path`` the nested groups inside it. A group's own
+    entry carries ``member_count`` (people in it, nested groups included) and
+    ``nested_groups`` (their names); a person's has ``None`` and ``()``.
     """
 
     address: str
@@ -159,6 +163,8 @@ class RecipientVerdict:
     display_name: str | None = None
     business_phone: str | None = None
     counted: bool = True
+    member_count: int | None = None
+    nested_groups: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -83,21 +83,26 @@ def _recipients(n: int) -> str:
 def _headline(verdict: SummaryVerdict, total: int, likely: int, unknown: int, keep: int, *,
               only_sender: bool, partial: bool, recall_enabled: bool,
               too_old: Reason | None) -> str:
-    """One plain sentence; it never promises more than the verdicts do."""
-    lose = "will probably lose this message if you recall it now"
+    """One plain sentence that gives each count once, the people to act on first; it never
+    promises more than the verdicts do."""
+    checked = " checked" if partial else ""
     if verdict == "recallable":
         if total == 1:
-            return f"Your recipient {lose}."
-        return f"All {total} recipients {lose}."
+            return "Recall will probably delete your recipient's copy."
+        return f"Recall will probably delete the copies of all {total} recipients."
     if verdict == "partly_recallable":
-        checked = " checked" if partial else ""
+        if not keep and not unknown:
+            # Everyone listed is likely, but some groups could not be listed in full.
+            return (f"Recall will probably delete the copies of all {total}{checked} "
+                    f"{_recipients(total)}.")
         rest = []
         if keep:
-            rest.append(f"{keep} will probably keep it")
+            rest.append(f"{keep} will probably keep this message")
         if unknown:
             rest.append(f"for {unknown} we cannot tell")
-        tail = "; " + " and ".join(rest) if rest else ""
-        return f"{likely} of {total}{checked} {_recipients(total)} {lose}{tail}."
+        copies = "copy" if likely == 1 else f"{likely} copies"
+        return (f"Of {total}{checked} {_recipients(total)}, {' and '.join(rest)}; recall will "
+                f"probably delete the other {copies}.")
     if verdict == "unknown":
         if total == 0:
             return "We cannot tell who got this message, so we cannot say what recall will do."
@@ -105,8 +110,9 @@ def _headline(verdict: SummaryVerdict, total: int, likely: int, unknown: int, ke
             if total == 1:
                 return "We cannot tell whether recall will reach your recipient."
             return f"We cannot tell whether recall will reach any of the {total} recipients."
-        return (f"We cannot tell whether recall will reach {unknown} of the {total} "
-                f"recipients; {keep} will probably keep it.")
+        others = "one" if unknown == 1 else str(unknown)
+        return (f"Of {total} recipients, {keep} will probably keep this message; for the other "
+                f"{others} we cannot tell what recall will do.")
     if only_sender:
         return "You are the only recipient: there is no one to recall this message from."
     if too_old is not None:

@@ -256,7 +256,8 @@ def _directory(entries: Mapping[str, Any], members: Mapping[str, graph_directory
             for p in expanded.members if p.mail)
         directory[address] = model.DirectoryGroup(
             id=entry.id, address=address, display_name=entry.display_name,
-            members=group_members, total_members=expanded.total, capped=expanded.truncated)
+            members=group_members, total_members=expanded.total, capped=expanded.truncated,
+            nested_groups=expanded.nested_groups)
     return directory
 
 
