@@ -23,7 +23,6 @@ const en = {
   "verdict.partly_recallable": "Recall will reach some people",
   "verdict.not_recallable": "Recall will not reach anyone",
   "verdict.unknown": "We cannot tell what recall will do",
-  "verdict.count": "{recallable} of {total} would lose it",
   "verdict.sentAt": "Sent {when}",
   "verdict.recall": "Recall message…",
   "verdict.correct": "Send correction…",
@@ -31,13 +30,26 @@ const en = {
   "verdict.recipients": "Recipients",
   "verdict.refresh": "Check again",
 
-  "group.likely": "Will probably lose it",
+  "group.keep": "Will keep their copy",
   "group.unknown": "Cannot tell",
-  "group.keep": "Will probably keep it",
+  "group.likely": "Recall deletes their copy",
   "group.groups": "Groups it was sent to",
   "group.you": "You",
   "group.count.one": "{count} person",
   "group.count.other": "{count} people",
+  "group.groupCount.one": "{count} group",
+  "group.groupCount.other": "{count} groups",
+  "group.members.one": "{count} person",
+  "group.members.other": "{count} people",
+  "group.includes": "includes {groups}",
+  "reach.internal_mailbox.one": "{count} colleague in your organisation: recall deletes their copy, opened or not",
+  "reach.internal_mailbox.other": "{count} colleagues in your organisation: recall deletes their copies, opened or not",
+  "reach.unread_copy.one": "{count} person has not opened it: recall deletes their copy",
+  "reach.unread_copy.other": "{count} people have not opened it: recall deletes their copies",
+  "reach.copy_gone.one": "{count} person's copy is already gone",
+  "reach.copy_gone.other": "{count} people's copies are already gone",
+  "reach.other.one": "{count} person ({what}): recall will probably delete their copy",
+  "reach.other.other": "{count} people ({what}): recall will probably delete their copies",
 
   "field.to": "To",
   "field.cc": "Cc",
@@ -252,7 +264,6 @@ const de = {
   "verdict.partly_recallable": "Der Rückruf erreicht einen Teil der Empfänger",
   "verdict.not_recallable": "Der Rückruf erreicht niemanden",
   "verdict.unknown": "Wir können nicht sagen, was der Rückruf bewirkt",
-  "verdict.count": "{recallable} von {total} würden sie verlieren",
   "verdict.sentAt": "Gesendet {when}",
   "verdict.recall": "Nachricht zurückrufen…",
   "verdict.correct": "Korrektur senden…",
@@ -260,13 +271,26 @@ const de = {
   "verdict.recipients": "Empfänger",
   "verdict.refresh": "Erneut prüfen",
 
-  "group.likely": "Verlieren sie wahrscheinlich",
+  "group.keep": "Behalten ihre Kopie",
   "group.unknown": "Unklar",
-  "group.keep": "Behalten sie wahrscheinlich",
+  "group.likely": "Der Rückruf löscht ihre Kopie",
   "group.groups": "Gruppen, an die sie ging",
   "group.you": "Sie selbst",
   "group.count.one": "{count} Person",
   "group.count.other": "{count} Personen",
+  "group.groupCount.one": "{count} Gruppe",
+  "group.groupCount.other": "{count} Gruppen",
+  "group.members.one": "{count} Person",
+  "group.members.other": "{count} Personen",
+  "group.includes": "enthält {groups}",
+  "reach.internal_mailbox.one": "{count} Person in Ihrer Organisation: Der Rückruf löscht ihre Kopie, ob geöffnet oder nicht",
+  "reach.internal_mailbox.other": "{count} Personen in Ihrer Organisation: Der Rückruf löscht ihre Kopien, ob geöffnet oder nicht",
+  "reach.unread_copy.one": "{count} Person hat sie noch nicht geöffnet: Der Rückruf löscht ihre Kopie",
+  "reach.unread_copy.other": "{count} Personen haben sie noch nicht geöffnet: Der Rückruf löscht ihre Kopien",
+  "reach.copy_gone.one": "Bei {count} Person ist die Kopie schon weg",
+  "reach.copy_gone.other": "Bei {count} Personen sind die Kopien schon weg",
+  "reach.other.one": "{count} Person ({what}): Der Rückruf löscht wahrscheinlich ihre Kopie",
+  "reach.other.other": "{count} Personen ({what}): Der Rückruf löscht wahrscheinlich ihre Kopien",
 
   "field.to": "An",
   "field.cc": "Cc",
@@ -490,12 +514,33 @@ const de = {
   "reason.forwards_not_followed": "Der Rückruf folgt keinen Weiterleitungen: Eine weitergeleitete Kopie ist eine neue Nachricht, die er nicht erreicht.",
   "reason.quick_check_limits": "Schnelle Prüfung: Sie sieht nicht in die Postfächer der Empfänger (geöffnete, verschobene oder gelöschte Kopien) und unterscheidet ein freigegebenes Postfach nicht von einer Person. Ihre Administration kann die gründliche Prüfung einschalten.",
 
-  // German headlines are built from the counts (English ones come from the API as written).
-  "headline.recallable.one": "Ihr Empfänger verliert diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
-  "headline.recallable.other": "Alle {total} Empfänger verlieren diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
-  "headline.partly_recallable": "{recallable} von {total} Empfängern verlieren diese Nachricht wahrscheinlich, wenn Sie sie jetzt zurückrufen.",
-  "headline.unknown": "Wir können nicht sagen, ob der Rückruf Ihre Empfänger erreicht.",
+  // Headlines other than English are built from the counts (the API's English is as written).
+  "headline.recallable.one": "Der Rückruf löscht wahrscheinlich die Kopie Ihres Empfängers.",
+  "headline.recallable.other": "Der Rückruf löscht wahrscheinlich die Kopien aller {total} Empfänger.",
+  "headline.allChecked.one": "Der Rückruf löscht wahrscheinlich die Kopie des {total} geprüften Empfängers.",
+  "headline.allChecked.other": "Der Rückruf löscht wahrscheinlich die Kopien aller {total} geprüften Empfänger.",
+  "headline.of.one": "Von {count} Empfänger",
+  "headline.of.other": "Von {count} Empfängern",
+  "headline.ofChecked.one": "Von {count} geprüften Empfänger",
+  "headline.ofChecked.other": "Von {count} geprüften Empfängern",
+  "headline.keep.one": "behält {count} diese Nachricht wahrscheinlich",
+  "headline.keep.other": "behalten {count} diese Nachricht wahrscheinlich",
+  "headline.cannotTell.one": "bei {count} können wir es nicht sagen",
+  "headline.cannotTell.other": "bei {count} können wir es nicht sagen",
+  "headline.and": "{first}, und {second}",
+  "headline.rest.one": "der Rückruf löscht wahrscheinlich die übrige Kopie",
+  "headline.rest.other": "der Rückruf löscht wahrscheinlich die übrigen {count} Kopien",
+  "headline.partly": "{of} {who}; {rest}.",
+  "headline.unknownRest.one": "bei dem übrigen können wir nicht sagen, was der Rückruf bewirkt",
+  "headline.unknownRest.other": "bei den übrigen {count} können wir nicht sagen, was der Rückruf bewirkt",
+  "headline.unknownMixed": "{of} {who}; {rest}.",
+  "headline.unknownNobody": "Wir können nicht sagen, wer diese Nachricht bekommen hat, und daher nicht, was der Rückruf bewirkt.",
+  "headline.unknownAll.one": "Wir können nicht sagen, ob der Rückruf Ihren Empfänger erreicht.",
+  "headline.unknownAll.other": "Wir können nicht sagen, ob der Rückruf einen der {total} Empfänger erreicht.",
   "headline.not_recallable": "Der Rückruf erreicht keinen Ihrer Empfänger. Senden Sie eine Korrektur oder melden Sie sich direkt.",
+  "headline.onlySender": "Sie sind der einzige Empfänger: Es gibt niemanden, bei dem sich diese Nachricht zurückrufen ließe.",
+  "headline.noRecipients": "Diese Nachricht hat keine Empfänger, bei denen sie sich zurückrufen ließe.",
+  "headline.tooOld": "Diese Nachricht ist {age_days} Tage alt, und Ihre Organisation ruft Nachrichten nur bis {max_days} Tage zurück: Der Rückruf erreicht niemanden. Senden Sie stattdessen eine Korrektur oder melden Sie sich direkt.",
 };
 
 const CATALOGUES = { en, de };
@@ -536,9 +581,24 @@ export function t(key, params) {
   return format(template, params);
 }
 
-/** `key.one` or `key.other` by `count` (English and German plural rules agree here). */
+const pluralRules = {};
+
+/** The plural category of `count` in the current language ("one", "other", …). */
+export function pluralCategory(count) {
+  pluralRules[current] ??= new Intl.PluralRules(current);
+  return pluralRules[current].select(count);
+}
+
+/**
+ * `key.<category>` by `count` under the current language's plural rules (Intl.PluralRules:
+ * French says "0 personne", English "0 people"); a category the catalogue lacks (a language's
+ * "few" or "many") falls back to `key.other`.
+ */
 export function plural(key, count, params = {}) {
-  return t(`${key}.${count === 1 ? "one" : "other"}`, { count, ...params });
+  const category = pluralCategory(count);
+  const exact = `${key}.${category}`;
+  return t(exact in CATALOGUES[current] || exact in en ? exact : `${key}.other`,
+           { count, ...params });
 }
 
 /** A reason (code, text, params) in the current language: the catalogue's, else the API's text. */
@@ -554,16 +614,61 @@ export function chipLabel(code) {
   return key in en ? t(key) : null;
 }
 
-/** The summary's headline: the API's English sentence, or one built from the counts. */
-export function headline(summary) {
+/**
+ * The summary's headline: the API's English sentence, or the same sentence built from the
+ * counts of `recipients` (POST /api/eligibility's list) in the current language, with what the
+ * groups could not show said after it.
+ */
+export function headline(summary, recipients = []) {
   if (current === "en" || !summary) {
     return summary ? summary.headline : "";
   }
-  const params = { recallable: summary.recallable, total: summary.total };
+  const people = recipients.filter((r) => r.counted);
+  const keep = people.filter((r) => r.verdict === "unlikely" || r.verdict === "impossible").length;
+  const unknown = people.filter((r) => r.verdict === "unknown").length;
+  const groups = recipients.filter((r) => r.kind === "internal_group");
+  const gaps = groups.flatMap((g) => g.reasons)
+    .filter((r) => r.code === "group_capped" || r.code === "group_no_members");
+  const sentence = headlineSentence(summary, { keep, unknown, partial: gaps.length > 0,
+                                               recipients });
+  const tooOld = recipients.some((r) => r.reasons.some((x) => x.code === "too_old"));
+  return tooOld ? sentence : [sentence, ...gaps.map(reasonText)].join(" ");
+}
+
+function headlineSentence(summary, { keep, unknown, partial, recipients }) {
+  const { total, recallable: likely } = summary;
   if (summary.verdict === "recallable") {
-    return plural("headline.recallable", summary.total, params);
+    return plural("headline.recallable", total, { total });
   }
-  return t(`headline.${summary.verdict}`, params);
+  const of = plural(partial ? "headline.ofChecked" : "headline.of", total);
+  const who = [keep ? plural("headline.keep", keep) : null,
+               unknown ? plural("headline.cannotTell", unknown) : null].filter(Boolean);
+  if (summary.verdict === "partly_recallable") {
+    if (!who.length) {
+      return plural(partial ? "headline.allChecked" : "headline.recallable", total, { total });
+    }
+    return t("headline.partly", {
+      of, who: who.length === 2 ? t("headline.and", { first: who[0], second: who[1] }) : who[0],
+      rest: plural("headline.rest", likely) });
+  }
+  if (summary.verdict === "unknown") {
+    if (!total) {
+      return t("headline.unknownNobody");
+    }
+    if (unknown === total) {
+      return plural("headline.unknownAll", total, { total });
+    }
+    return t("headline.unknownMixed", { of, who: plural("headline.keep", keep),
+                                         rest: plural("headline.unknownRest", unknown) });
+  }
+  const old = recipients.flatMap((r) => r.reasons).find((x) => x.code === "too_old");
+  if (old) {
+    return t("headline.tooOld", old.params);
+  }
+  if (!total) {
+    return t(recipients.length ? "headline.onlySender" : "headline.noRecipients");
+  }
+  return t("headline.not_recallable");
 }
 
 /** "12 minutes ago"-style text for an ISO time. */

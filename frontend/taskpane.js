@@ -244,7 +244,7 @@ function showVerdict({ focus = false } = {}) {
                               { banner, recalled: Boolean(state.recall) }),
        { focusTitle: !firstShow });
   const summary = state.result.summary;
-  announce(`${t(`verdict.${summary.verdict}`)}. ${headline(summary)}`);
+  announce(`${t(`verdict.${summary.verdict}`)}. ${headline(summary, state.result.recipients)}`);
   if (state.recall && !state.recall.settled && !state.poller) {
     followRecall(state.recall.id);
   }

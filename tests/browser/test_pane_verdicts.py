@@ -25,8 +25,8 @@ VERDICT_TITLES = {
     "not_recallable": "Recall will not reach anyone",
     "unknown": "We cannot tell what recall will do",
 }
-GROUP_TITLES = {"likely": "Will probably lose it", "unknown": "Cannot tell",
-                "unlikely": "Will probably keep it", "impossible": "Will probably keep it"}
+GROUP_TITLES = {"likely": "Recall deletes their copy", "unknown": "Cannot tell",
+                "unlikely": "Will keep their copy", "impossible": "Will keep their copy"}
 
 
 def sent_messages(live):
@@ -65,15 +65,64 @@ def test_every_seeded_sent_message_gets_its_verdict(live_server, page):
 def test_reasons_contact_links_and_groups(live_server, page):
     open_pane(page, live_server, "AAMkAGRlbW8-sent10_everyone")
     wait_for_verdict(page)
+    # Whom recall will not reach comes first, then whom we cannot tell about, then the rest.
+    titles = page.locator(".recipient-group h3 > span:first-child").all_inner_texts()
+    assert titles == ["Will keep their copy", "Cannot tell", "Recall deletes their copy",
+                      "Groups it was sent to"]
+    keep = page.locator("#group-keep").locator("xpath=..")
+    expect(keep.locator(".reason-group .chip")).to_have_text(["Outside Microsoft 365"])
+    expect(keep.locator(".reason-group > .reason")).to_have_text(
+        "gmail.com is outside Microsoft 365: recall cannot reach it. Send a correction instead.")
+    # Seven colleagues share one reason: one line, said once, that opens to their names.
+    reach = page.locator("details.reach-line")
+    expect(reach).to_have_count(1)
+    expect(reach.locator("summary")).to_have_text(
+        "7 colleagues in your organisation: recall deletes their copies, opened or not")
     member = page.locator('li.person[data-address="lee@contoso.com"]')
+    expect(member).to_be_hidden()
+    reach.locator("summary").click()
+    expect(member).to_be_visible()
     expect(member.locator(".person-via")).to_have_text("via sales@contoso.com")
-    expect(member.locator(".chip")).to_have_text(["In your organisation"])
-    gmail = page.locator('li.person[data-address="jordan.miller@gmail.com"]')
-    expect(gmail.locator(".chip")).to_have_text(["Outside Microsoft 365"])
-    expect(gmail.locator(".reason")).to_contain_text("gmail.com is outside Microsoft 365")
-    expect(page.get_by_role("region", name=re.compile("Groups it was sent to"))).to_contain_text("Sales")
+    expect(member.locator(".reason")).to_have_count(0)  # the line above says it
+    expect(page.get_by_text("In your organisation: recall deletes this copy")).to_have_count(0)
+    groups = page.get_by_role("region", name=re.compile("Groups it was sent to"))
+    expect(groups.locator("h3 .count")).to_have_text("1 group")
+    expect(groups.locator(".person-members")).to_have_text("5 people · includes Sales EMEA")
     page.get_by_text("Good to know").click()
     expect(page.locator(".notes")).to_contain_text("Recall does not follow forwards")
+
+
+def test_at_320_px_the_outsider_is_in_view_and_the_headline_counts_once(live_server, page):
+    open_pane(page, live_server, "AAMkAGRlbW8-sent10_everyone")  # a group and outsiders
+    wait_for_verdict(page)
+    outsider = page.locator('li.person[data-address="jordan.miller@gmail.com"]').bounding_box()
+    viewport = page.viewport_size
+    assert viewport["width"] == 320
+    assert outsider["y"] + outsider["height"] <= viewport["height"], outsider
+    headline = page.get_by_test_id("headline").inner_text()
+    assert headline == ("Of 10 recipients, 1 will probably keep this message and for 2 we "
+                        "cannot tell; recall will probably delete the other 7 copies.")
+    # No second line repeating the counts anywhere in the card.
+    card = page.locator(".headline").inner_text()
+    assert card.count("10") == 1 and card.count("7") == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    screenshot(page, "verdict-group-and-outsiders-320")
+
+
+def test_a_direct_recipient_shows_the_directory_name_for_a_bare_address(live_server_factory, page):
+    def bare(raw):
+        for message in raw["messages"]:
+            if message["id"] == "AAMkAGRlbW8-sent01_forecast":
+                message["toRecipients"] = [{"address": "alex@contoso.com",
+                                            "name": "alex@contoso.com"}]
+
+    live = live_server_factory(tenant=tenant_with(bare))
+    open_pane(page, live, "AAMkAGRlbW8-sent01_forecast")
+    wait_for_verdict(page)
+    page.locator("details.reach-line summary").click()
+    alex = page.locator('li.person[data-address="alex@contoso.com"]')
+    expect(alex.locator(".person-name")).to_have_text("Alex Wilber")
+    expect(alex.locator(".person-address")).to_have_text("alex@contoso.com")
 
 
 def test_colleagues_recall_cannot_reach_get_call_and_teams_links(live_server, page):
@@ -81,7 +130,8 @@ def test_colleagues_recall_cannot_reach_get_call_and_teams_links(live_server, pa
     open_pane(page, live_server, "AAMkAGRlbW8-sent07_old")
     wait_for_verdict(page)
     diego = page.locator('li.person[data-address="diego@contoso.com"]')
-    expect(diego.locator(".chip")).to_have_text(["Too old"])
+    expect(diego.locator("xpath=ancestor::div[contains(@class,'reason-group')]//h4")).to_have_text(
+        "Too old")
     expect(diego).to_contain_text("No phone number in the directory")  # Diego has none
     chat = diego.get_by_role("link", name="Chat with Diego Siciliani in Teams")
     href = chat.get_attribute("href")
@@ -136,7 +186,8 @@ def test_german_display_language(live_server, page):
     expect(page.get_by_test_id("headline")).to_have_text(
         "Der Rückruf erreicht keinen Ihrer Empfänger. Senden Sie eine Korrektur oder melden Sie "
         "sich direkt.")
-    expect(page.locator('li.person[data-address="sam.rivera@gmail.com"] .reason')).to_have_text(
+    sam = page.locator('li.person[data-address="sam.rivera@gmail.com"]')
+    expect(sam.locator("xpath=ancestor::div[contains(@class,'reason-group')]/p")).to_have_text(
         "gmail.com liegt außerhalb von Microsoft 365: Der Rückruf erreicht sie nicht. Senden Sie "
         "stattdessen eine Korrektur.")
     expect(page.get_by_role("button", name="Korrektur senden…")).to_be_visible()
