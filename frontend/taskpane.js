@@ -116,9 +116,9 @@ function show(view, node, { focusTitle = true } = {}) {
 
 function showError(error, retry) {
   const info = describeError(error);
-  if (info.action === "reopen") {
-    info.action = "retry";
-  }
+  // "reopen" (a message not in this mailbox, an id Outlook gave wrongly): the advice is to open
+  // the message again in Outlook, which a button here cannot do, and asking again gives the
+  // same answer. No "Try again" then.
   show("error", errorPanel(info, {
     onRetry: retry,
     onSignIn: () => {
@@ -319,6 +319,8 @@ const formHandlers = (redraw, afterChange) => ({
     }
     afterChange();
   },
+  // A preview that failed says "try again": this is the button that does.
+  onRetryPreview: () => refreshPreview(),
 });
 
 /** The same attempt keeps its Idempotency-Key; changed content is a new attempt. */
@@ -713,7 +715,7 @@ function composing() {
 function drawPreview() {
   const slot = document.getElementById("preview-slot");
   if (slot && composing()) {
-    slot.replaceChildren(previewBox(state.preview));
+    slot.replaceChildren(previewBox(state.preview, { onRetry: () => refreshPreview() }));
   }
 }
 
@@ -772,7 +774,13 @@ function correctionErrorInfo(error) {
     idempotency_conflict: t("error.conflict"),
     correction_quotes_original: t("error.quotesOriginal"),
   }[error.code];
-  return special ? { ...info, title: special, next: "", action: null } : info;
+  if (!special) {
+    return info;
+  }
+  // Nothing went out and nothing needs changing: its "try again" gets the button; the others
+  // name what to change in the form above.
+  const action = error.code === "correction_quotes_original" ? "retry" : null;
+  return { ...info, title: special, next: "", action };
 }
 
 async function sendCorrection() {

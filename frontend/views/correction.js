@@ -96,12 +96,12 @@ export function audienceChooser(model, people, handlers, { unreached = null, aft
  * The preview box: {state: "empty"|"loading"|"ready"|"error", value, error}.
  * The body is the API's plain-text rendering, shown as text (never as HTML).
  */
-export function previewBox(preview) {
+export function previewBox(preview, handlers = {}) {
   const children = [];
   if (preview.state === "loading" && !preview.value) {
     children.push(working(t("correction.previewLoading")));
   } else if (preview.state === "error") {
-    children.push(errorPanel(preview.error, {}, { compact: true }));
+    children.push(errorPanel(preview.error, { onRetry: handlers.onRetry }, { compact: true }));
   } else if (!preview.value) {
     const why = preview.reason === "people" ? "correction.previewNoPeople"
       : preview.reason === "fields" ? "correction.previewEmpty" : "correction.previewLoading";
@@ -131,6 +131,13 @@ export function previewBox(preview) {
  * @param {{templates, people, preview, sending, error, missing}} data
  */
 export function correctionForm(model, data, handlers) {
+  // Templates that did not load: the error (with its Try again) stands where they would be,
+  // and nothing beside it claims to be loading.
+  const templatesFailed = !data.templates && Boolean(data.error);
+  const errorBox = data.error
+    ? errorPanel(data.error, { onRetry: handlers.onSend, onSignIn: handlers.onSend },
+                 { compact: true })
+    : null;
   return h("form", { class: "correction-form", "aria-labelledby": "view-title", novalidate: true,
                      onSubmit: (e) => { e.preventDefault(); handlers.onSend(); } },
     h("div", { class: "view-head" },
@@ -139,15 +146,17 @@ export function correctionForm(model, data, handlers) {
       h("h2", { id: "view-title", tabindex: "-1", text: t("correction.title") })),
     h("div", { class: "form-columns" },
       h("div", { class: "form-main" },
-        templateFields(data.templates, model, handlers, { missing: data.missing || [] }),
+        templatesFailed ? errorBox
+          : templateFields(data.templates, model, handlers, { missing: data.missing || [] }),
         data.missing?.length
           ? h("p", { class: "field-error", role: "alert",
                      text: t("correction.missing", { fields: data.missingLabels.join(", ") }) })
           : null,
         audienceChooser(model, data.people, handlers, { unreached: data.unreached, afterRecall: data.afterRecall })),
-      h("div", { class: "form-side", id: "preview-slot" }, previewBox(data.preview))),
-    data.error ? errorPanel(data.error, { onRetry: handlers.onSend, onSignIn: handlers.onSend },
-                            { compact: true }) : null,
+      templatesFailed ? null
+        : h("div", { class: "form-side", id: "preview-slot" },
+          previewBox(data.preview, { onRetry: handlers.onRetryPreview }))),
+    templatesFailed ? null : errorBox,
     h("div", { class: "actions footer" },
       h("button", { type: "submit", class: "primary", id: "send-correction",
                     disabled: data.sending || !data.templates, text: t("correction.send") }),

@@ -56,7 +56,7 @@ export function confirmRecall(data, handlers) {
           data.templates ? audienceChooser(data.correction, data.people || [], handlers,
                                            { unreached: data.unreached }) : null),
         data.templates
-          ? h("div", { class: "form-side", id: "preview-slot" }, previewBox(data.preview))
+          ? h("div", { class: "form-side", id: "preview-slot" }, previewBox(data.preview, { onRetry: handlers.onRetryPreview }))
           : null)
       : null,
     data.error ? errorPanel(data.error, { onRetry: handlers.onConfirm, onSignIn: handlers.onConfirm },

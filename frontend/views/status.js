@@ -37,7 +37,7 @@ export function errorPanel(info, handlers = {}, { compact = false } = {}) {
   if (info.action === "signin" && handlers.onSignIn) {
     buttons.push(h("button", { type: "button", class: "primary", onClick: handlers.onSignIn,
                                text: t("error.signIn") }));
-  } else if ((info.action === "retry" || info.action === "reopen") && handlers.onRetry) {
+  } else if (info.action === "retry" && handlers.onRetry) {
     buttons.push(h("button", { type: "button", class: "primary", onClick: handlers.onRetry,
                                text: t("app.tryAgain") }));
   }

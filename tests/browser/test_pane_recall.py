@@ -269,6 +269,35 @@ def test_templates_that_fail_to_load_can_be_loaded_again(live, page):
     page.get_by_role("button", name="Send correction…").click()
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("Microsoft 365 is busy")
+    # Nothing is loading any more: no spinner, no "updating the preview" beside the error.
+    expect(page.locator("main .spinner")).to_have_count(0)
+    expect(page.locator("main")).not_to_contain_text("Loading templates")
+    expect(page.locator("main .preview")).to_have_count(0)
+    screenshot(page, "templates-failed-320")
     alert.get_by_role("button", name="Try again").click()
     expect(page.get_by_label("Template")).to_be_visible()
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_a_preview_that_fails_has_the_try_again_it_names(live, page):
+    failures = {"left": 1}
+
+    def flaky(route):
+        if failures["left"]:
+            failures["left"] -= 1
+            route.fulfill(status=500, headers={"Content-Type": "application/json"},
+                          body=json.dumps({"error": {"code": "internal_error", "message": "",
+                                                     "details": None, "requestId": "r-3"}}))
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/api/corrections/preview$"), flaky)
+    open_pane(page, live, "AAMkAGRlbW8-sent03_external")
+    wait_for_verdict(page)
+    page.get_by_role("button", name="Send correction…").click()  # previews at once
+    alert = page.locator(".preview").get_by_role("alert")
+    expect(alert).to_contain_text("Something went wrong on our side")
+    expect(alert).to_contain_text("Try again")
+    alert.get_by_role("button", name="Try again").click()
+    expect(page.locator(".preview-body")).to_be_visible()
+    expect(page.locator(".preview").get_by_role("alert")).to_have_count(0)

@@ -175,7 +175,8 @@ def test_another_users_message_says_it_is_not_in_the_mailbox(live_server, page):
     alert = page.get_by_role("alert")
     expect(alert).to_contain_text("This message is not in your mailbox any more")
     expect(alert).to_contain_text("Open it again from Sent Items")
-    expect(alert.get_by_role("button", name="Try again")).to_be_visible()
+    # Asking again gives the same answer: the step it names is in Outlook, not a button here.
+    expect(alert.get_by_role("button")).to_have_count(0)
 
 
 def test_german_display_language(live_server, page):

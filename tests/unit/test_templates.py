@@ -114,8 +114,19 @@ def test_built_ins_read_well_without_sender_name_or_date():
 def test_the_typo_template_says_what_changes():
     result = render(builtin("typo-fixed"), {"wrong_text": "10 May", "right_text": "12 May"},
                     CONTEXT)
-    assert "where it says “10 May”, it should say “12 May”" in result.text_body
+    assert ("A small correction to my message “Q3 numbers” (sent Thursday 26 November 2026, "
+            "12:05 UTC).\n\nWhere it says: “10 May”\nIt should say: “12 May”") in result.text_body
     assert result.subject == "Correction: Q3 numbers"
+
+
+@pytest.mark.parametrize("end", [".", "!", "?", "…"])
+@pytest.mark.parametrize("template_id", BUILTIN_IDS)
+def test_no_built_in_doubles_the_full_stop_of_what_people_type(template_id, end):
+    template = builtin(template_id)
+    fields = {f.name: f"The figure was wrong{end}" for f in template.fields}
+    result = render(template, fields, CorrectionContext(f"Q3 numbers{end}", "Adele Vance", SENT))
+    for doubled in (f"{end}.", f"{end}”.", f"{end}” ."):
+        assert doubled not in result.text_body, result.text_body
 
 
 # ---------------------------------------------------------------------------- field values

@@ -102,9 +102,10 @@ BUILTIN_TEMPLATES: tuple[dict[str, Any], ...] = (
         "subject": "Correction: {{ original_subject }}",
         "body": [
             "<p>Hello,</p>",
-            f"<p>A small correction to {_ABOUT}: "
-            "{% if wrong_text %}where it says “{{ wrong_text }}”, it should say{% else %}"
-            "it should say{% endif %} “{{ right_text }}”.</p>",
+            f"<p>A small correction to {_ABOUT}.</p>",
+            # The quoted texts end their lines: a full stop after them would double theirs.
+            "<p>{% if wrong_text %}Where it says: “{{ wrong_text }}”<br>{% endif %}"
+            "It should say: “{{ right_text }}”</p>",
             "<p>Everything else stands.</p>",
             _SIGN_OFF,
         ],
