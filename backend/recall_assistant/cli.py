@@ -88,9 +88,13 @@ def _listen_options(parser: argparse.ArgumentParser) -> None:
 
 def sandbox_environment(env: Mapping[str, str], port: int,
                         certs: DevCertificates) -> dict[str, str]:
-    """The environment the demo runs with: sandbox mode, pointing at itself over HTTPS."""
+    """The environment the demo runs with: sandbox mode, pointing at itself over HTTPS, with a
+    database of its own (never the one ``serve`` uses by default)."""
+    from .config import default_data_dir
+
     merged = dict(env)
     merged["RA_MODE"] = "sandbox"
+    merged.setdefault("DATABASE_URL", f"sqlite:///{default_data_dir(env) / DEMO_DATABASE}")
     merged.setdefault("RA_PUBLIC_URL", f"https://localhost:{port}")
     merged.setdefault("RA_CA_BUNDLE", str(certs.ca_cert))
     return merged
@@ -107,10 +111,30 @@ def build_demo_app(settings: Settings, tenant: Any, options: Any) -> Any:
         return backend
     from .sandbox import create_sandbox_app
 
+    sandbox_app = create_sandbox_app(tenant, settings, options)
+    # "Reset the sandbox" empties the demo's database with the mailboxes: a recall stored for
+    # a message the reset brought back would otherwise still say it was recalled.
+    rt = backend.extensions["recall_assistant"]
+    sandbox_app.extensions["sandbox"].reset_hooks.append(lambda: empty_database(rt.engine))
     backend.wsgi_app = DispatcherMiddleware(  # type: ignore[method-assign]
-        backend.wsgi_app, {"/sandbox": create_sandbox_app(tenant, settings, options)}
+        backend.wsgi_app, {"/sandbox": sandbox_app}
     )
     return backend
+
+
+def empty_database(engine: Any) -> None:
+    """The schema undone by its own migrations and built again, empty: the audit log is
+    append-only (its triggers refuse DELETE), so rows cannot simply be deleted. For the demo's
+    reset only (sandbox mode)."""
+    from alembic import command
+
+    from .store.migrate import alembic_config, upgrade_to_head
+
+    with engine.begin() as connection:
+        config = alembic_config()
+        config.attributes["connection"] = connection
+        command.downgrade(config, "base")
+    upgrade_to_head(engine)
 
 
 def settings_for_tenant(settings: Settings, tenant: Any) -> Settings:
@@ -125,6 +149,9 @@ def settings_for_tenant(settings: Settings, tenant: Any) -> Settings:
     )
 
 
+DEMO_DATABASE = "demo.db"
+
+
 def _demo(args: argparse.Namespace) -> int:
     from .config import default_data_dir
     from .devserver import make_dev_server
@@ -135,6 +162,9 @@ def _demo(args: argparse.Namespace) -> int:
     env = sandbox_environment(os.environ, args.port, certs)
     settings = settings_for_tenant(load_settings(env), tenant)
     app = build_demo_app(settings, tenant, load_sandbox_options(env))
+    if "DATABASE_URL" not in os.environ:
+        # The sandbox's mailboxes start as seeded: so does what the demo stored about them.
+        empty_database(app.extensions["recall_assistant"].engine)
     from .gctuning import tune_for_server
 
     tune_for_server()

@@ -1,7 +1,9 @@
 /**
  * The demo page: choose a signed-in user and one of their messages, and see the task pane in a
  * 320 px frame as Outlook shows it. `/demo?user=<address>&message=<id>[&lang=de-DE]` opens
- * straight on that message. Notifications the pane puts on the message appear above it. The
+ * straight on that message; plain `/demo` opens on the sandbox's first message (the fixture's
+ * `demoStart`), however much was sent since. "Reset the sandbox" puts every mailbox back as
+ * seeded and empties the demo's database. Notifications the pane puts on the message appear above it. The
  * reading pane shows the message's text, so that after a recall or a correction a person can
  * open each recipient's Inbox and read what actually landed there.
  *
@@ -20,6 +22,7 @@ const FOLDERS = { sentitems: "Sent Items", inbox: "Inbox", drafts: "Drafts",
                   deleteditems: "Deleted Items", archive: "Archive" };
 
 let users = [];
+let start = { user: null, message: null };
 
 /** Element `id` shows `parts`: strings (ours) and nodes such as `untrusted(...)`. */
 function text(id, ...parts) {
@@ -53,7 +56,10 @@ function fillMessages(wanted) {
   const user = currentUser();
   messageSelect.replaceChildren(...user.messages.map((m) =>
     option(m.id, `${m.subject} (${FOLDERS[m.folder] || m.folder})`)));
-  const first = user.messages.find((m) => m.folder === "sentitems") || user.messages[0];
+  // Not whatever was sent last (a correction, say): the demo's start, else a seeded message.
+  const sent = user.messages.filter((m) => m.folder === "sentitems");
+  const first = sent.find((m) => m.id === start.message) || sent.find((m) => m.seeded)
+    || sent[0] || user.messages[0];
   messageSelect.value = user.messages.some((m) => m.id === wanted) ? wanted : first?.id || "";
 }
 
@@ -118,7 +124,9 @@ async function loadMailboxes() {
     if (!response.ok) {
       throw new Error(`HTTP ${response.status}`);
     }
-    users = (await response.json()).users;
+    const answer = await response.json();
+    users = answer.users;
+    start = answer.start || start;
     return true;
   } catch (error) {
     status.textContent = `The sandbox tenant did not answer (${error.message}). Reload the page.`;
@@ -141,13 +149,42 @@ async function refresh() {
   status.textContent = "Mailboxes read again.";
 }
 
+/** Every mailbox as seeded and the demo's database empty; then the demo's first message. */
+async function reset() {
+  const button = document.getElementById("reset");
+  button.disabled = true;
+  status.textContent = "Resetting the sandbox…";
+  try {
+    const response = await fetch("/sandbox/demo/reset", {
+      method: "POST", headers: { "Content-Type": "application/json" }, body: "{}",
+      cache: "no-store" });
+    if (!response.ok) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+  } catch (error) {
+    status.textContent = `The sandbox was not reset (${error.message}). Try again.`;
+    button.disabled = false;
+    return;
+  }
+  button.disabled = false;
+  if (!(await loadMailboxes())) {
+    return;
+  }
+  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
+  userSelect.value = users.some((u) => u.mail === start.user) ? start.user : users[0].mail;
+  fillMessages(start.message);
+  open();
+  status.textContent = "Sandbox reset: every mailbox is as it was seeded, and nothing is "
+    + "recalled or corrected any more.";
+}
+
 async function init() {
   const params = new URLSearchParams(window.location.search);
   if (!(await loadMailboxes())) {
     return;
   }
   userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
-  const wantedUser = (params.get("user") || "").toLowerCase();
+  const wantedUser = (params.get("user") || start.user || "").toLowerCase();
   userSelect.value = users.some((u) => u.mail === wantedUser) ? wantedUser : users[0].mail;
   fillMessages(params.get("message"));
   if (params.get("lang")) {
@@ -157,6 +194,7 @@ async function init() {
   messageSelect.disabled = false;
   userSelect.addEventListener("change", () => fillMessages(null));
   document.getElementById("refresh").addEventListener("click", refresh);
+  document.getElementById("reset").addEventListener("click", reset);
   document.getElementById("picker").addEventListener("submit", (event) => {
     event.preventDefault();
     open();

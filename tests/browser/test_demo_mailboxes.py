@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import pytest
@@ -12,6 +13,7 @@ from tests.browser.conftest import api_token
 pytestmark = pytest.mark.browser
 
 PRICING = "AAMkAGRlbW8-sent02_pricing"
+BOARD_DECK = "AAMkAGRlbW8-sent10_everyone"  # the fixture's demoStart
 ORIGINAL = "Our floor price for the renewal is 42,000. Do not share this outside Contoso."
 
 
@@ -53,3 +55,60 @@ def test_refresh_reads_mail_that_arrived_since(live_server, page):
     expect(page.locator("#picker-status")).to_have_text("Mailboxes read again.")
     expect(page.locator("#message option")).to_have_count(before + 1)
     expect(page.get_by_label("Signed-in user")).to_have_value("alex@contoso.com")
+
+
+def _send_correction(live, message_id: str) -> None:
+    session = live.session()
+    headers = {"Authorization": f"Bearer {api_token(live)}"}
+    template = session.get(f"{live.url}/api/templates", headers=headers).json()["templates"][0]
+    fields = {f["name"]: "Please ignore it." for f in template["fields"] if f["required"]}
+    sent = session.post(f"{live.url}/api/corrections",
+                        headers={**headers, "Idempotency-Key": str(uuid.uuid4())},
+                        json={"messageId": message_id, "templateId": template["id"],
+                              "fields": fields, "audience": "all"})
+    assert sent.status_code == 201, sent.text
+
+
+def test_the_demo_opens_on_its_first_message_not_on_what_was_sent_last(live_server, page):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _send_correction(live_server, PRICING)  # now the newest message in Adele's Sent Items
+    page.goto(f"{live_server.url}/demo")
+    expect(page.get_by_label("Message", exact=True)).to_have_value(BOARD_DECK)
+    expect(page.locator("#subject")).to_have_text("Board deck — final")
+
+
+def test_reset_puts_back_the_mailboxes_and_empties_the_demo_database(live_server, page):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _send_correction(live_server, PRICING)
+    store = live_server.app.extensions["recall_assistant"].store
+    assert len(list(store.iter_audit())) > 0
+    page.goto(f"{live_server.url}/demo?user=alex@contoso.com")
+    corrections = page.locator("#message option", has_text="Pricing for the Fabrikam renewal")
+    expect(corrections).to_have_count(2)  # the original and the correction, in Alex's Inbox
+
+    page.get_by_role("button", name="Reset the sandbox").click()
+    expect(page.locator("#picker-status")).to_have_text(re.compile("^Sandbox reset:"))
+    # Back on the demo's first message, and nothing of the correction is left anywhere.
+    expect(page.get_by_label("Signed-in user")).to_have_value("adele@contoso.com")
+    expect(page.get_by_label("Message", exact=True)).to_have_value(BOARD_DECK)
+    frame = page.frame_locator("#pane")
+    expect(frame.locator("body[data-loaded=verdict]")).to_be_attached(timeout=20_000)
+    page.get_by_label("Signed-in user").select_option("alex@contoso.com")
+    expect(corrections).to_have_count(1)
+    assert list(store.iter_audit()) == []
+
+
+def test_reset_refuses_another_origin_and_a_form_post(live_server):
+    session = live_server.session()
+    url = f"{live_server.url}/sandbox/demo/reset"
+    assert session.post(url, json={}, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert session.post(url, data={"x": "1"}).status_code == 403
+    assert session.post(url, json={}, headers={"Origin": live_server.url}).status_code == 200
+
+
+def test_the_demo_fits_a_320_px_screen(live_server, page):
+    page.set_viewport_size({"width": 320, "height": 720})
+    page.goto(f"{live_server.url}/demo")
+    expect(page.frame_locator("#pane").locator("body[data-loaded=verdict]")).to_be_attached(
+        timeout=20_000)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320

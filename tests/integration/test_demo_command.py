@@ -61,7 +61,9 @@ def test_demo_serves_https_probes_and_the_demo_page(demo_process):
     page = session.get(f"{url}/demo")
     assert page.status_code == 200
     assert "text/html" in page.headers["Content-Type"]
-    assert (data_dir / "recall-assistant.db").is_file()
+    # The demo's own database, never the one `serve` would use by default.
+    assert (data_dir / "demo.db").is_file()
+    assert not (data_dir / "recall-assistant.db").exists()
 
 
 def test_tenant_mode_has_no_sandbox(tmp_path):

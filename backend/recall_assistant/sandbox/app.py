@@ -30,10 +30,18 @@ class Sandbox:
     clock: Callable[[], float]
     mail: MailStore = field(init=False)
     faults: Faults = field(init=False)
+    # Called by reset(): what else the demo keeps about the sandbox's mail (its database).
+    reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.mail = MailStore(self.tenant, seeded_at=self.clock())
         self.faults = Faults(self.options)
+
+    def reset(self) -> None:
+        """Every mailbox as the fixture seeds it, and the hooks' state with it."""
+        for hook in self.reset_hooks:
+            hook()
+        self.mail = MailStore(self.tenant, seeded_at=self.clock())
 
 
 def sandbox() -> Sandbox:

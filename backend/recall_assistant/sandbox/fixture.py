@@ -115,6 +115,7 @@ class TenantFixture:
     groups: tuple[Group, ...] = ()
     messages: tuple[Message, ...] = ()
     source: str = field(default="", compare=False)
+    demo_start: str | None = None  # the sent message /demo opens on
 
     def user_by_mail(self, address: str) -> User | None:
         address = address.lower()
@@ -245,12 +246,17 @@ def parse_tenant(raw: Any, *, source: str = "<fixture>",
     for dup in sorted({i for i in message_ids if message_ids.count(i) > 1}):
         fail(f"the message id {dup!r} is used twice.")
 
+    demo_start = t.get("demoStart")
+    if demo_start is not None and not any(m.id == demo_start and m.folder == "sentitems"
+                                          for m in messages):
+        fail(f"tenant.demoStart {demo_start!r} is not the id of a message in Sent Items.")
     if problems:
         raise FixtureError(problems)
     return TenantFixture(
         id=str(t.get("id") or ""), display_name=str(t.get("displayName") or "Sandbox tenant"),
         verified_domains=domains, policy=policy, users=tuple(users), groups=tuple(groups),
         messages=tuple(messages), source=source,
+        demo_start=str(demo_start) if demo_start is not None else None,
     )
 
 
