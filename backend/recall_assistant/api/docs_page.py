@@ -6,6 +6,7 @@ only ``'self'``, and needs no CDN. Its stylesheet is ``/docs.css``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,11 @@ def _errors(responses: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
     return [(status, r) for status, r in sorted(responses.items()) if "x-error-codes" in r]
 
 
-_ENV.filters.update(success=_success, errors=_errors)
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+_ENV.filters.update(success=_success, errors=_errors, pretty=_pretty)
 
 TEMPLATE = _ENV.from_string(
     (Path(__file__).with_name("docs.html")).read_text(encoding="utf-8"))

@@ -25,6 +25,7 @@ from ..runtime import runtime
 from ..services.once import KEY_PATTERN
 from . import audit, config, corrections, eligibility, health, me, policy, recalls
 from .audit import Instant
+from .examples import EXAMPLES, SANDBOX_SIGN_IN, curl
 
 openapi = Blueprint("openapi", __name__)
 
@@ -169,7 +170,7 @@ The backend of the Recall Assistant Outlook add-in.
 * `POST /api/recalls` and `POST /api/corrections` take an `Idempotency-Key`: the same key
   with the same body answers the first answer again (with `Idempotent-Replayed: true`) and
   does nothing twice; the same key with another body is 409 `idempotency_conflict`.
-"""
+""" + SANDBOX_SIGN_IN
 
 
 def build_document(app: Flask) -> dict[str, Any]:
@@ -274,6 +275,12 @@ def _operation(rule: Any, view: Any, op: Operation) -> dict[str, Any]:
         success["headers"] = {"Idempotent-Replayed": _header(
             "true when this is the answer to an earlier request with the same key.")}
     spec["responses"][str(op.status)] = success
+    example = EXAMPLES.get(rule.endpoint)
+    if example is not None:
+        success["content"]["application/json"]["example"] = example.response
+        if example.body is not None:
+            spec["requestBody"]["content"]["application/json"]["example"] = example.body
+        spec["x-curl"] = curl(example)
     for status, (text, schema) in op.other.items():
         spec["responses"][str(status)] = {"description": text,
                                           "content": {"application/json": {"schema": schema}}}
