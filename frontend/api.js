@@ -3,8 +3,11 @@
  *
  * Every call carries the API token; a 401 gets one retry with a fresh token, a 403
  * `consent_required` one retry with the claims challenge (`details.claims`) handed to the
- * sign-in. Failures become ApiError with the API's stable `code`.
+ * sign-in. Failures become ApiError with the API's stable `code`. Every call says the pane's
+ * language (`Accept-Language`): reason texts and templates come back in it.
  */
+
+import { language } from "./strings.js";
 
 const TIMEOUT_MS = 30000;
 
@@ -56,7 +59,7 @@ async function errorFrom(response) {
  */
 export function createApi({ getToken, base = "" }) {
   async function send(method, path, { body, key, token, signal }) {
-    const headers = { Accept: "application/json" };
+    const headers = { Accept: "application/json", "Accept-Language": language() };
     if (token) {
       headers.Authorization = `Bearer ${token}`;
     }

@@ -427,7 +427,7 @@ async function submitRecall() {
       return;
     }
     replaceWith = { templateId: model.templateId, fields: templateFieldsOnly(),
-                    audience: model.audience };
+                    audience: model.audience, timeZone: userTimeZone() };
     if (model.audience === "selected") {
       replaceWith.recipients = [...model.selected];
     }
@@ -672,11 +672,20 @@ function loadCorrectionTemplates() {
   });
 }
 
+/** The user's time zone (IANA): the correction gives the original's time in it. */
+function userTimeZone() {
+  try {
+    return Intl.DateTimeFormat().resolvedOptions().timeZone || null;
+  } catch {
+    return null;
+  }
+}
+
 function correctionPayload() {
   const model = ensureCorrectionModel();
   const payload = {
     messageId: state.item.itemId, idType: state.item.idType, templateId: model.templateId,
-    fields: templateFieldsOnly(), audience: model.audience,
+    fields: templateFieldsOnly(), audience: model.audience, timeZone: userTimeZone(),
   };
   if (model.audience === "selected") {
     payload.recipients = [...model.selected];

@@ -227,7 +227,7 @@ def test_a_skeleton_shows_while_the_verdict_loads(live_server, page):
     open_pane(page, live_server, "AAMkAGRlbW8-sent01_forecast")
     skeleton = page.locator("main .skeleton")
     expect(skeleton).to_be_visible()
-    expect(skeleton).to_contain_text("Checking who can still lose this message")
+    expect(skeleton).to_contain_text("Checking what recall can still delete")
     expect(page.locator("main")).to_have_attribute("aria-busy", "true")
     screenshot(page, "loading-320")
     for _ in range(100):  # the route handler runs while Playwright waits

@@ -26,7 +26,10 @@ test("German counts each group once, with the verb agreeing with its count", () 
 test("German says what the groups could not show, and the cases with nobody to recall", () => {
   setLanguage("de");
   const capped = { counted: false, kind: "internal_group", verdict: "unknown", reasons: [
-    { code: "group_capped", params: { group: "Alle", total: "812", checked: "3" } }] };
+    // The API writes reason texts in the pane's language already.
+    { code: "group_capped", params: { group: "Alle", total: "812", checked: "3" },
+      text: "Alle hat 812 Mitglieder; nur die ersten 3 wurden geprüft. Für die anderen können "
+            + "wir nichts sagen." }] };
   assert.equal(headline({ verdict: "partly_recallable", recallable: 3, total: 3 },
                         [capped, ...people(3, "likely")]),
     "Der Rückruf löscht wahrscheinlich die Kopien aller 3 geprüften Empfänger. Alle hat 812 "
@@ -51,4 +54,14 @@ test("plural forms follow the language's rules, falling back to .other", () => {
   assert.equal(plural("group.count", 1), "1 person");
   setLanguage("de");
   assert.equal(plural("group.count", 1), "1 Person");
+});
+
+test("French builds the same sentence with its own punctuation and plural rules", () => {
+  setLanguage("fr");
+  const recipients = [...people(7, "likely"), person("impossible"), ...people(2, "unknown")];
+  assert.equal(headline({ verdict: "partly_recallable", recallable: 7, total: 10 }, recipients),
+    "Sur 10 destinataires, 1 gardera probablement ce message et pour 2, nous ne pouvons pas le "
+    + "dire ; le rappel supprimera probablement les 7 autres copies.");
+  assert.equal(plural("group.count", 0), "0 personne");  // French: 0 takes the singular
+  assert.equal(plural("group.count", 2), "2 personnes");
 });

@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 
 from flask import g, request
 
+from .. import i18n
 from ..auth.tokens import Caller
 from ..errors import Forbidden
 from ..runtime import runtime
@@ -47,6 +48,17 @@ def require_admin(view: View) -> View:
         return view(*args, **kwargs)
 
     return cast(View, wrapper)
+
+
+def language() -> str:
+    """The caller's language: Office's display language, which the pane sends as
+    Accept-Language (en, de or fr; English when none fits)."""
+    return i18n.negotiate(request.headers.get("Accept-Language"))
+
+
+def reader(time_zone: str | None = None) -> i18n.Reader:
+    """The caller as a reader: their language and (from the request body) time zone."""
+    return i18n.Reader(language(), time_zone)
 
 
 def current_caller() -> Caller:

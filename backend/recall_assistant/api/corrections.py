@@ -10,9 +10,9 @@ from ..runtime import runtime
 from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action, checked_key, run_once
-from .context import current_caller, require_user
+from .context import current_caller, language, reader, require_user
 from .recalls import eligibility_caller, graph_clients, once_response
-from .validation import json_body, load
+from .validation import json_body, load, time_zone_field
 
 corrections = Blueprint("corrections", __name__, url_prefix="/api")
 
@@ -27,6 +27,7 @@ class CorrectionRequest(Schema):
     audience = fields.String(load_default="unrecallable", validate=validate.OneOf(AUDIENCES))
     recipients = fields.List(fields.String(validate=validate.Length(min=3, max=320)),
                              load_default=list, validate=validate.Length(max=500))
+    timeZone = time_zone_field()
 
 
 class TemplateFieldSchema(Schema):
@@ -80,10 +81,14 @@ class CorrectionSent(Schema):
 @corrections.get("/templates")
 @require_user
 def list_templates():
-    """The built-in and organisation templates, for the pane's picker."""
-    catalog = runtime().corrections.catalog()
-    response = jsonify(templates=[template_json(t) for t in catalog.templates])
-    response.headers["ETag"] = f'"{catalog.version}"'
+    """The built-in and organisation templates, for the pane's picker (the built-ins in the
+    caller's language)."""
+    rt = runtime()
+    catalog = rt.corrections.catalog()
+    said_in = language()
+    response = jsonify(templates=[template_json(t) for t in rt.corrections.templates_for(said_in)])
+    response.headers["ETag"] = f'"{catalog.version}-{said_in}"'
+    response.vary.add("Accept-Language")
     return response
 
 
@@ -93,7 +98,7 @@ def _draft(body):
     draft, checked = rt.corrections.draft(
         eligibility_caller(), ItemRef(body["messageId"], body["idType"]), body["templateId"],
         body["values"], body["audience"], body["recipients"], graph, app_graph,
-        sender_name=current_caller().name or "")
+        sender_name=current_caller().name or "", reader=reader(body["timeZone"]))
     return draft, checked, graph
 
 

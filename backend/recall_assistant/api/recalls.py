@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
+from .. import i18n
 from ..errors import RecallAssistantError
 from ..graph.client import GraphClient
 from ..recall import outcomes as outcome_rules
@@ -16,8 +17,8 @@ from ..services.eligibility import Caller, ItemRef
 from ..services.once import Outcome, before_action, checked_key, run_once
 from ..services.recall import NothingToRetry, action_summary, already_recalled
 from ..store import AlreadyRecalled
-from .context import current_caller, require_user
-from .validation import json_body, load
+from .context import current_caller, language, reader, require_user
+from .validation import json_body, load, time_zone_field
 
 recalls = Blueprint("recalls", __name__, url_prefix="/api")
 
@@ -31,6 +32,7 @@ class ReplaceWith(Schema):
     audience = fields.String(load_default="all", validate=validate.OneOf(AUDIENCES))
     recipients = fields.List(fields.String(validate=validate.Length(min=3, max=320)),
                              load_default=list, validate=validate.Length(max=500))
+    timeZone = time_zone_field()
 
 
 class RecallRequest(Schema):
@@ -82,7 +84,11 @@ class RecallAccepted(Schema):
 
 class OutcomeReason(Schema):
     code = fields.String(required=True, allow_none=True)
-    text = fields.String(required=True, allow_none=True)
+    text = fields.String(required=True, allow_none=True, metadata={
+        "description": "In the caller's language (Accept-Language: en, de or fr)."})
+    params = fields.Dict(keys=fields.String(), values=fields.String(), required=True, metadata={
+        "description": "The values filled into the text (no_report: wait_s, the wait in "
+                       "seconds)."})
 
 
 class RecipientOutcomeSchema(Schema):
@@ -211,7 +217,7 @@ def request_recall():
             # The correction's fields and audience are checked before anything is recalled.
             draft = before_action(lambda: rt.corrections.replacement(
                 caller, checked, replace["templateId"], replace["values"], replace["audience"],
-                replace["recipients"]))
+                replace["recipients"], reader(replace["timeZone"])))
         try:
             action = rt.recalls.recall(caller, checked, claim=claim, graph=graph,
                                        request_id=g.get("request_id"),
@@ -270,8 +276,9 @@ def recall_status(action_id: str):
     """Per-recipient outcomes, read from the recall report(s) as they arrive."""
     rt = runtime()
     graph, app_graph = graph_clients(rt)
-    return jsonify(rt.recalls.status(current_caller().oid, action_id[:64], graph, app_graph,
-                                     request_id=g.get("request_id")))
+    status = rt.recalls.status(current_caller().oid, action_id[:64], graph, app_graph,
+                               request_id=g.get("request_id"))
+    return _said_in(language(), jsonify(_localised(status, language())))
 
 
 @recalls.get("/recalls")
@@ -286,5 +293,23 @@ def recalls_for_message():
     caller_oid = current_caller().oid
     found = rt.recalls.for_message(caller_oid, message.internet_message_id or "")
     found.sort(key=lambda a: a.created_at, reverse=True)
-    return jsonify(recalls=[rt.recalls.status(caller_oid, a.id, graph, app_graph)
-                            for a in found[:5]])
+    said_in = language()
+    return _said_in(said_in, jsonify(recalls=[
+        _localised(rt.recalls.status(caller_oid, a.id, graph, app_graph), said_in)
+        for a in found[:5]]))
+
+
+def _localised(status: dict[str, Any], said_in: str) -> dict[str, Any]:
+    """A recall's status with each person's reason in the caller's language."""
+    for person in status["recipients"]:
+        reason = person.get("reason")
+        if reason:
+            reason["text"] = i18n.reason_text(reason["code"], reason.get("params") or {},
+                                              said_in, reason["text"])
+    return status
+
+
+def _said_in(said_in: str, response: Any) -> Any:
+    response.headers["Content-Language"] = said_in
+    response.vary.add("Accept-Language")
+    return response

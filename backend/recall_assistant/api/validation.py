@@ -5,10 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from marshmallow import Schema
+from marshmallow import Schema, fields, validate
 from marshmallow import ValidationError as MarshmallowError
 
+from .. import i18n
 from ..errors import ValidationFailed
+
+
+def _known_time_zone(name: str) -> None:
+    try:
+        i18n.time_zone(name)
+    except ValueError as exc:
+        raise MarshmallowError("Not a time zone: give an IANA name such as Europe/Berlin.") from exc
+
+
+def time_zone_field() -> fields.String:
+    """The reader's time zone for dates in what we write for them (IANA; UTC when left out)."""
+    return fields.String(load_default=None, allow_none=True,
+                         validate=[validate.Length(max=64), _known_time_zone], metadata={
+                             "description": "The sender's time zone (IANA, e.g. Europe/Berlin)"
+                                            ": the correction gives the original's time in it. "
+                                            "UTC when left out.", "example": "Europe/Berlin"})
 
 
 def json_body() -> Any:

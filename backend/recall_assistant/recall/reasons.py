@@ -11,6 +11,22 @@ import functools
 
 from .model import Reason, Verdict
 
+# What a recall's progress says of one person, by outcome code (recall.outcomes' reason codes
+# and report_<status>); {wait} is how long the report was waited for, in words.
+OUTCOME_TEXTS: dict[str, str] = {
+    "copy_removed": "Their copy is gone from their mailbox.",
+    "copy_present": "Their copy is still in their mailbox.",
+    "report_failed": "The recall report says recall failed for this recipient.",
+    "report_not_found": "The recall report says their copy was not found: they may have "
+                        "deleted it themselves, after reading it or not.",
+    "report_succeeded": "The recall report says the message was removed.",
+    "report_pending": "The recall report says recall is still being tried.",
+    "gone_before_retry": "Trying again found no copy left to remove: the first recall most "
+                         "likely removed it.",
+    "no_report": "No recall report came within {wait}; the message may still be in their "
+                 "mailbox.",
+}
+
 # One dict of texts, addressed to the sender, in plain words.
 REASON_TEXTS: dict[str, str] = {
     # --- in your organisation, cloud recall on

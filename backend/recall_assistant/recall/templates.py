@@ -88,11 +88,14 @@ class CorrectionTemplate:
 @dataclass(frozen=True)
 class CorrectionContext:
     """What the template may say about the original message. ``sent_at`` must be aware; pass
-    it in the zone the recipients should read (``sent_date`` shows that zone's name)."""
+    it in the zone the recipients should read (``sent_date`` shows that zone's name).
+    ``sent_date``, when given, is that moment already written for its reader (their language
+    and zone); otherwise ``sent_at`` is written in English."""
 
     original_subject: str
     sender_name: str = ""
     sent_at: dt.datetime | None = None
+    sent_date: str | None = None
 
 
 @dataclass(frozen=True)
@@ -395,7 +398,8 @@ def render(template: CorrectionTemplate, fields: Mapping[str, object],
         **validate_fields(template, fields),
         "original_subject": _clean_value(context.original_subject or "", multiline=False),
         "sender_name": _clean_value(context.sender_name or "", multiline=False),
-        "sent_date": format_sent_date(context.sent_at),
+        "sent_date": (context.sent_date if context.sent_date is not None
+                      else format_sent_date(context.sent_at)),
         "sent_at": context.sent_at,
     }
     try:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import metrics
+from .. import i18n, metrics
 from ..errors import BadRequest, NotFound, RecallAssistantError, Unprocessable
 from ..graph import mail as graph_mail
 from ..graph import mail_actions
@@ -90,11 +90,16 @@ class CorrectionService:
                 log.warning("correction templates: %s", problem)
         return catalog
 
-    def template(self, template_id: str) -> templates.CorrectionTemplate:
+    def template(self, template_id: str, language: str = "en") -> templates.CorrectionTemplate:
+        """The template, a built-in one in ``language``."""
         found = self.catalog().get(template_id)
         if found is None:
             raise TemplateNotFound()
-        return found
+        return i18n.localise_template(found, language)
+
+    def templates_for(self, language: str) -> list[templates.CorrectionTemplate]:
+        """Every template on offer, the built-ins in ``language``."""
+        return [i18n.localise_template(t, language) for t in self.catalog().templates]
 
     def check_fields(self, template_id: str, fields: dict[str, Any]) -> dict[str, str]:
         """The template's field values, checked (400 ``template_fields`` says what is wrong)."""
@@ -107,14 +112,15 @@ class CorrectionService:
     # -- preview and send -----------------------------------------------------------------
     def draft(self, caller: EligibilityCaller, item: ItemRef, template_id: str,
               fields: dict[str, Any], audience: str, selected: list[str], graph: GraphClient,
-              app_graph: GraphClient | None, *,
-              sender_name: str = "") -> tuple[Draft, EligibilityResult]:
-        """Render the correction and choose its recipients; nothing is sent."""
+              app_graph: GraphClient | None, *, sender_name: str = "",
+              reader: i18n.Reader = i18n.ENGLISH_UTC) -> tuple[Draft, EligibilityResult]:
+        """Render the correction (for ``reader``: the sender's language and zone) and choose
+        its recipients; nothing is sent."""
         values = self.check_fields(template_id, fields)
         checked = self.eligibility.check(caller, item, graph, app_graph)
         reached = self._reached(caller.user_id, checked)
         return self._draft(checked, template_id, values, audience, selected, reached,
-                           caller.address, sender_name), checked
+                           caller.address, sender_name, reader), checked
 
     def send(self, actor: Any, checked: EligibilityResult, draft: Draft, *, claim: Any,
              graph: GraphClient, template_id: str, audience: str,
@@ -165,13 +171,14 @@ class CorrectionService:
 
     def replacement(self, actor: Any, checked: EligibilityResult, template_id: str,
                     fields: dict[str, Any], audience: str = "all",
-                    selected: list[str] | None = None) -> Draft:
+                    selected: list[str] | None = None,
+                    reader: i18n.Reader = i18n.ENGLISH_UTC) -> Draft:
         """"Delete and replace"'s correction, rendered and addressed (400/422 when it cannot
         be): checked before the recall, so that bad input recalls nothing."""
         values = self.check_fields(template_id, fields)
         reached = self._reached(actor.oid, checked) if audience == "unrecallable" else {}
         return self._draft(checked, template_id, values, audience, list(selected or []),
-                           reached, actor.address or "", actor.name or "")
+                           reached, actor.address or "", actor.name or "", reader)
 
     def send_after_recall(self, actor: Any, checked: EligibilityResult, template_id: str,
                           fields: dict[str, Any], *, graph: GraphClient, parent_id: str,
@@ -190,7 +197,7 @@ class CorrectionService:
     # -- helpers --------------------------------------------------------------------------
     def _draft(self, checked: EligibilityResult, template_id: str, values: dict[str, str],
                audience: str, selected: list[str], reached: dict[str, bool],
-               sender: str, sender_name: str) -> Draft:
+               sender: str, sender_name: str, reader: i18n.Reader) -> Draft:
         message = checked.message
         original = [audiences.Addressee(r.address, r.name, r.field)
                     for r in _original_recipients(checked)]
@@ -206,9 +213,11 @@ class CorrectionService:
                                 details={"addresses": list(exc.addresses)}) from exc
         context = templates.CorrectionContext(original_subject=message.subject,
                                               sender_name=sender_name,
-                                              sent_at=message.sent_at)
+                                              sent_at=message.sent_at,
+                                              sent_date=reader.when(message.sent_at))
         try:
-            rendered = templates.render(self.template(template_id), values, context)
+            rendered = templates.render(self.template(template_id, reader.language), values,
+                                        context)
         except templates.TemplateRenderError as exc:
             raise RecallAssistantError(
                 "This correction template is broken; tell your administrator.",

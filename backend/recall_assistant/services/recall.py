@@ -27,9 +27,11 @@ from ..graph import mail as graph_mail
 from ..graph import mail_actions
 from ..graph.client import GraphClient
 from ..graph.errors import GraphError, GraphNotFound, GraphOutcomeUnknown
+from ..i18n import format_wait
 from ..recall import outcomes as rules
 from ..recall import report as reports
 from ..recall.model import EligibilityResult
+from ..recall.reasons import OUTCOME_TEXTS
 from ..store import ActionNotFound, ActionRecord, RecipientOutcome, Store
 from ..store.records import InvalidTransition
 from .eligibility import Caller as EligibilityCaller
@@ -58,18 +60,20 @@ class Person:
     verdict: str
     reason_code: str | None
     reason_text: str | None
+    reason_params: tuple[tuple[str, str], ...] = ()  # so the text can be said in any language
 
     def as_json(self) -> dict[str, Any]:
         return {"address": self.address, "name": self.name, "field": self.field,
                 "kind": self.kind, "verdict": self.verdict, "reasonCode": self.reason_code,
-                "reasonText": self.reason_text}
+                "reasonText": self.reason_text, "reasonParams": dict(self.reason_params)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Person:
         return cls(address=data["address"], name=data.get("name") or data["address"],
                    field=data.get("field") or "to", kind=data.get("kind") or "unresolved",
                    verdict=data.get("verdict") or "unknown",
-                   reason_code=data.get("reasonCode"), reason_text=data.get("reasonText"))
+                   reason_code=data.get("reasonCode"), reason_text=data.get("reasonText"),
+                   reason_params=tuple(sorted((data.get("reasonParams") or {}).items())))
 
     @property
     def facts(self) -> rules.PersonFacts:
@@ -86,7 +90,8 @@ def people_of(result: EligibilityResult) -> list[Person]:
         people.append(Person(address=r.address.lower(), name=r.display_name or r.name,
                              field=r.field, kind=r.kind, verdict=r.verdict,
                              reason_code=first.code if first else None,
-                             reason_text=first.text if first else None))
+                             reason_text=first.text if first else None,
+                             reason_params=first.params if first else ()))
     return people
 
 
@@ -421,19 +426,6 @@ class RecallService:
         }
 
 
-_OUTCOME_TEXTS = {
-    "copy_removed": "Their copy is gone from their mailbox.",
-    "copy_present": "Their copy is still in their mailbox.",
-    "report_failed": "The recall report says recall failed for this recipient.",
-    "report_not_found": "The recall report says their copy was not found: they may have "
-                        "deleted it themselves, after reading it or not.",
-    "report_succeeded": "The recall report says the message was removed.",
-    "report_pending": "The recall report says recall is still being tried.",
-    rules.GONE_BEFORE_RETRY: "Trying again found no copy left to remove: the first recall "
-                             "most likely removed it.",
-    rules.NO_REPORT: "No recall report came within {wait}; the message may still be in their "
-                     "mailbox.",
-}
 _METRIC_STATUS = {"succeeded": "succeeded", "failed": "failed", "pending": "pending",
                   "noReport": "no_report"}
 
@@ -441,12 +433,15 @@ _METRIC_STATUS = {"succeeded": "succeeded", "failed": "failed", "pending": "pend
 def _reason(person: Person, line: rules.Line, wait_s: float) -> dict[str, str | None] | None:
     """Why a line reads as it does; always given for failed and no_report."""
     if line.source == "eligibility":
-        return {"code": person.reason_code, "text": person.reason_text}
+        return {"code": person.reason_code, "text": person.reason_text,
+                "params": dict(person.reason_params)}
     code = line.reason_code or (f"report_{line.status}" if line.status != "pending" else None)
     if code is None:
         return None
-    text = _OUTCOME_TEXTS.get(code, code).format(wait=_wait_words(wait_s))
-    return {"code": code, "text": text}
+    # The wait is given in seconds: the API writes it in the reader's language.
+    params = {"wait_s": f"{wait_s:g}"} if code == rules.NO_REPORT else {}
+    text = OUTCOME_TEXTS.get(code, code).format(wait=format_wait(wait_s))
+    return {"code": code, "text": text, "params": params}
 
 
 def _report_mail(item: graph_mail.InboxItem,
@@ -473,16 +468,6 @@ def _iso(moment: dt.datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _wait_words(seconds: float) -> str:
-    if seconds >= 3600 and seconds % 3600 == 0:
-        hours = int(seconds // 3600)
-        return "24 hours" if hours == 24 else f"{hours} hour{'s' if hours != 1 else ''}"
-    if seconds >= 60 and seconds % 60 == 0:
-        minutes = int(seconds // 60)
-        return f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return f"{seconds:g} seconds"
 
 
 def _correction_of(recall: ActionRecord, related: list[ActionRecord]) -> dict[str, Any] | None:
