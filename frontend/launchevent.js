@@ -346,77 +346,143 @@
     return String(text).replace(/([\\*_[\]()`#])/g, "\\$1");
   }
 
-  function listed(items, max, quote) {
-    var shown = items.slice(0, max).map(quote);
-    var rest = items.length - shown.length;
-    return shown.join(", ") + (rest > 0 ? " and " + rest + " more" : "");
+  // The alert's words in Office's display language (this file can import nothing: the pane's
+  // strings.js is not here). {name} placeholders; plurals are [one, other].
+  var TEXT = {
+    en: {
+      lang: "en", and: "{shown} and {rest} more", more: "and more", check: "Check before you send:",
+      keywords: "Sensitive words: {list}", patterns: "Looks like {list}",
+      external: ["{count} recipient outside your organisation: {list}",
+        "{count} recipients outside your organisation: {list}"],
+      attachment: "It says {word}, but nothing is attached",
+      recipients: ["{count} recipient (your organisation suggests at most {limit})",
+        "{count} recipients (your organisation suggests at most {limit})"],
+      drafts: "Drafts", whyAlways: "holds sent messages",
+      whyExternal: "holds messages to people outside it",
+      minutes: ["{count} minute", "{count} minutes"],
+      onlyHold: "Your organisation {why} for {minutes}. Choose Send Anyway and it leaves at {time}",
+      heldUntil: "If you send it anyway, it is held until {time}",
+      stop: "{lead}. Until then you can stop it: open it in {drafts} and delete it.",
+    },
+    de: {
+      lang: "de", and: "{shown} und {rest} weitere", more: "und weiteres", check: "Vor dem Senden prüfen:",
+      keywords: "Heikle Wörter: {list}", patterns: "Sieht aus wie {list}",
+      external: ["{count} Empfänger außerhalb Ihrer Organisation: {list}",
+        "{count} Empfänger außerhalb Ihrer Organisation: {list}"],
+      attachment: "Im Text steht {word}, aber nichts ist angehängt",
+      recipients: ["{count} Empfänger (Ihre Organisation empfiehlt höchstens {limit})",
+        "{count} Empfänger (Ihre Organisation empfiehlt höchstens {limit})"],
+      drafts: "Entwürfe", whyAlways: "hält gesendete Nachrichten",
+      whyExternal: "hält Nachrichten an Personen außerhalb",
+      minutes: ["{count} Minute", "{count} Minuten"],
+      onlyHold: "Ihre Organisation {why} {minutes} lang zurück. Wählen Sie „Trotzdem senden“, " +
+        "und sie geht um {time} hinaus",
+      heldUntil: "Wenn Sie sie trotzdem senden, wird sie bis {time} zurückgehalten",
+      stop: "{lead}. Bis dahin können Sie sie aufhalten: Öffnen Sie sie unter {drafts} und " +
+        "löschen Sie sie.",
+    },
+    fr: {
+      lang: "fr", and: "{shown} et {rest} de plus", more: "et d’autres", check: "À vérifier avant l’envoi :",
+      keywords: "Mots sensibles : {list}", patterns: "Ressemble à {list}",
+      external: ["{count} destinataire hors de votre organisation : {list}",
+        "{count} destinataires hors de votre organisation : {list}"],
+      attachment: "Le texte dit {word}, mais rien n’est joint",
+      recipients: ["{count} destinataire (votre organisation en conseille {limit} au plus)",
+        "{count} destinataires (votre organisation en conseille {limit} au plus)"],
+      drafts: "Brouillons", whyAlways: "retient les messages envoyés",
+      whyExternal: "retient les messages adressés à l’extérieur",
+      minutes: ["{count} minute", "{count} minutes"],
+      onlyHold: "Votre organisation {why} pendant {minutes}. Choisissez Envoyer quand même et " +
+        "il partira à {time}",
+      heldUntil: "Si vous l’envoyez quand même, il est retenu jusqu’à {time}",
+      stop: "{lead}. D’ici là, vous pouvez l’arrêter : ouvrez-le dans {drafts} et supprimez-le.",
+    },
+  };
+
+  /** "de-DE" → "de"; English for a language we have no words for. */
+  function alertLanguage(displayLanguage) {
+    var primary = String(displayLanguage || "").toLowerCase().split(/[-_]/)[0];
+    return Object.prototype.hasOwnProperty.call(TEXT, primary) ? primary : "en";
   }
 
-  function plural(n, one, many) {
-    return n + " " + (n === 1 ? one : many);
+  function fill(template, params) {
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return Object.prototype.hasOwnProperty.call(params, name) ? String(params[name]) : whole;
+    });
+  }
+
+  /** `forms` ([one, other]) by `n` under the language's plural rules. */
+  function counted(words, forms, n, params) {
+    var one = typeof Intl !== "undefined" && Intl.PluralRules ?
+      new Intl.PluralRules(words.lang).select(n) === "one" : n === 1;
+    return fill(one ? forms[0] : forms[1], Object.assign({ count: n }, params || {}));
+  }
+
+  function listed(items, max, quote, words) {
+    var shown = items.slice(0, max).map(quote);
+    var rest = items.length - shown.length;
+    return rest > 0 ? fill(words.and, { shown: shown.join(", "), rest: rest }) : shown.join(", ");
   }
 
   /** One line per finding, as plain text and as Smart Alerts markdown. */
-  function describe(finding, md) {
+  function describe(finding, md, words) {
     var plain = function (t) { return t; };
     var strong = md ? function (t) { return "**" + escapeMarkdown(t) + "**"; } : plain;
     var code = md ? escapeMarkdown : plain;
     switch (finding.rule) {
       case "keywords":
-        return "Sensitive words: " + listed(finding.words, 4, strong);
+        return fill(words.keywords, { list: listed(finding.words, 4, strong, words) });
       case "patterns":
-        return "Looks like " + listed(finding.matches, 3, function (m) {
+        return fill(words.patterns, { list: listed(finding.matches, 3, function (m) {
           return (md ? strong(m.name) : m.name) + (m.count > 1 ? " (" + m.count + ")" : "");
-        });
+        }, words) });
       case "external":
-        return plural(finding.addresses.length, "recipient", "recipients") +
-          " outside your organisation: " + listed(finding.addresses, 3, function (a) {
+        return counted(words, words.external, finding.addresses.length, {
+          list: listed(finding.addresses, 3, function (a) {
             return code(a.length > 60 ? a.slice(0, 57) + "..." : a);
-          });
+          }, words) });
       case "attachment":
-        return "It says " + (md ? "*" + escapeMarkdown(finding.word) + "*" :
-          "\"" + finding.word + "\"") + ", but nothing is attached";
+        return fill(words.attachment, { word: md ? "*" + escapeMarkdown(finding.word) + "*" :
+          "\"" + finding.word + "\"" });
       case "recipients":
-        return plural(finding.count, "recipient", "recipients") +
-          " (your organisation suggests at most " + finding.limit + ")";
+        return counted(words, words.recipients, finding.count, { limit: finding.limit });
       default:
         return "";
     }
   }
 
-  function holdSentence(hold, onlyHold, md) {
+  function holdSentence(hold, onlyHold, md, words) {
     var time = md ? "**" + clockTime(hold.until) + "**" : clockTime(hold.until);
-    var drafts = md ? "**Drafts**" : "Drafts";
-    var why = hold.holdFor === "always" ? "holds sent messages" :
-      "holds messages to people outside it";
+    var drafts = md ? "**" + words.drafts + "**" : words.drafts;
+    var why = hold.holdFor === "always" ? words.whyAlways : words.whyExternal;
     var lead = onlyHold ?
-      "Your organisation " + why + " for " + plural(hold.minutes, "minute", "minutes") +
-        ". Choose Send Anyway and it leaves at " + time :
-      "If you send it anyway, it is held until " + time;
-    return lead + ". Until then you can stop it: open it in " + drafts + " and delete it.";
+      fill(words.onlyHold, { why: why, minutes: counted(words, words.minutes, hold.minutes), time: time }) :
+      fill(words.heldUntil, { time: time });
+    return fill(words.stop, { lead: lead, drafts: drafts });
   }
 
   /** Render the alert within Outlook's 500 characters, dropping trailing findings if needed. */
-  function composeAlert(findings, hold) {
+  function composeAlert(findings, hold, displayLanguage) {
+    var words = TEXT[alertLanguage(displayLanguage)];
     function render(items, md, dropped) {
-      var lines = items.map(function (f) { return describe(f, md); });
+      var lines = items.map(function (f) { return describe(f, md, words); });
       if (dropped) {
-        lines.push("and more");
+        lines.push(words.more);
       }
       var text;
       if (!lines.length) {
         text = "";
       } else if (md) {
-        text = "**Check before you send:**\n\n" + lines.map(function (l) {
+        text = "**" + words.check + "**\n\n" + lines.map(function (l) {
           return "- " + l + "\r";
         }).join("");
       } else {
-        text = "Check before you send: " + lines.map(function (l) {
+        text = words.check + " " + lines.map(function (l) {
           return l.charAt(0).toLowerCase() + l.slice(1);
         }).join("; ") + ".";
       }
       if (hold) {
-        text += (text ? (md ? "\n\n" : " ") : "") + holdSentence(hold, !lines.length, md);
+        text += (text ? (md ? "\n\n" : " ") : "") + holdSentence(hold, !lines.length, md, words);
       }
       return text;
     }
@@ -433,7 +499,7 @@
   }
 
   /** The options for event.completed. */
-  function completionFor(findings, hold, caps) {
+  function completionFor(findings, hold, caps, displayLanguage) {
     if (!findings.length && !hold) {
       return { allowEvent: true };
     }
@@ -442,7 +508,7 @@
       // trap the user with a message they mean to send: let it go.
       return { allowEvent: true };
     }
-    var alert = composeAlert(findings, hold);
+    var alert = composeAlert(findings, hold, displayLanguage);
     var options = { allowEvent: false, errorMessage: alert.plain,
       sendModeOverride: caps.promptUser || "promptUser" };
     if (caps.markdown) {
@@ -645,7 +711,7 @@
         var message = results[1];
         var findings = checkMessage(message, policy);
         return applyHold(item, planHold(message, policy, now, caps)).then(function (hold) {
-          finish(completionFor(findings, hold, caps));
+          finish(completionFor(findings, hold, caps, o.context.displayLanguage));
         });
       }).catch(function () {
         finish({ allowEvent: true });
@@ -678,6 +744,7 @@
     checkMessage: checkMessage,
     planHold: planHold,
     composeAlert: composeAlert,
+    alertLanguage: alertLanguage,
     completionFor: completionFor,
     capabilities: capabilities,
     loadPolicy: loadPolicy,

@@ -30,7 +30,7 @@ const ok = (value) => ({ status: "succeeded", value });
 function outlook({
   subject = "Lunch", body = "See you at noon.", to = ["alex@contoso.com"], cc = [], bcc = [],
   attachments = [], mailbox = "1.15", platform = "OfficeOnline",
-  sender = "adele@contoso.com", delay = 0, bodyHangs = false,
+  sender = "adele@contoso.com", delay = 0, bodyHangs = false, displayLanguage = "en-US",
 } = {}) {
   const state = { delaySetTo: null };
   const people = (list) => ({
@@ -42,6 +42,7 @@ function outlook({
     CoercionType: { Text: "text" },
     MailboxEnums: { SendModeOverride: { PromptUser: "promptUser" } },
     context: {
+      displayLanguage,
       requirements: { isSetSupported: (name, v) => name === "Mailbox" && versionAtMost(v, mailbox) },
       diagnostics: { platform },
       mailbox: {
@@ -308,6 +309,34 @@ describe("the alert", () => {
     const alert = ra.composeAlert([{ rule: "external", addresses: ["a_b*c@gmail.com"] }], null);
     assert.match(alert.markdown, /a\\_b\\\*c@gmail.com/);
     assert.match(alert.plain, /a_b\*c@gmail.com/);
+  });
+});
+
+describe("the alert in Office's display language", () => {
+  test("German: every word of ours, the user's words as they are", async () => {
+    outlook({ to: ["bob@gmail.com"], body: "Passwort: anbei die Liste.",
+              displayLanguage: "de-DE" });
+    backend();
+    const done = await send();
+    assert.equal(done.errorMessageMarkdown,
+      "**Vor dem Senden prüfen:**\n\n- Heikle Wörter: **passwort**\r" +
+      "- 1 Empfänger außerhalb Ihrer Organisation: bob@gmail.com\r" +
+      "- Im Text steht *anbei*, aber nichts ist angehängt\r");
+  });
+
+  test("French, with a hold, and English for a language we do not have", () => {
+    const hold = { minutes: 5, until: new Date(2026, 11, 3, 14, 5), holdFor: "external" };
+    const alert = ra.composeAlert([{ rule: "recipients", count: 30, limit: 25 }], hold, "fr-CA");
+    assert.equal(alert.plain, "À vérifier avant l’envoi : 30 destinataires (votre organisation " +
+      "en conseille 25 au plus). Si vous l’envoyez quand même, il est retenu jusqu’à 14:05. " +
+      "D’ici là, vous pouvez l’arrêter : ouvrez-le dans Brouillons et supprimez-le.");
+    const only = ra.composeAlert([], hold, "de");
+    assert.equal(only.plain, "Ihre Organisation hält Nachrichten an Personen außerhalb 5 Minuten " +
+      "lang zurück. Wählen Sie „Trotzdem senden“, und sie geht um 14:05 hinaus. Bis dahin können " +
+      "Sie sie aufhalten: Öffnen Sie sie unter Entwürfe und löschen Sie sie.");
+    assert.equal(ra.alertLanguage("es-ES"), "en");
+    assert.match(ra.composeAlert([{ rule: "keywords", words: ["x"] }], null, "es").plain,
+                 /^Check before you send/);
   });
 });
 
