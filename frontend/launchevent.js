@@ -346,7 +346,7 @@
     return String(text).replace(/([\\*_[\]()`#])/g, "\\$1");
   }
 
-  // The alert's words in Office's display language (this file can import nothing: the pane's
+  // The alert's words in Office's display language (this file loads no modules, so the pane's
   // strings.js is not here). {name} placeholders; plurals are [one, other].
   var TEXT = {
     en: {
