@@ -1,6 +1,7 @@
 """Structural check of the add-in only (XML) manifest, standard library only.
 
-Microsoft's validator for XML manifests is an online service (FACTS.md), so the tests check the
+Microsoft's validator for XML manifests is an online service (docs/microsoft-facts.md,
+"Office.js"), so the tests check the
 rendered manifest here instead: the elements Outlook needs, in the order the MS-OWEMXML schema
 requires, unique ids, every ``resid`` pointing at a resource of the right kind, every URL https
 on one origin, icons that exist with the declared pixel sizes, the on-send event, and

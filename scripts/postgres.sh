@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Starts or stops a throw-away PostgreSQL server for the tests (RECIPES.md).
+# Starts or stops a throw-away PostgreSQL server for the tests (Debian's PostgreSQL; as root it
+# runs the server as the postgres user, which PostgreSQL requires).
 #   scripts/postgres.sh start   prints the DATABASE_URL to use on stdout
 #   scripts/postgres.sh stop
 set -euo pipefail

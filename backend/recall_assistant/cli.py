@@ -1,6 +1,6 @@
 """The ``recall-assistant`` command: serve, demo, manifest, check-config, audit export.
 
-This is the one module that wires the sandbox tenant in (DESIGN.md, "Who may import whom").
+This is the one module that wires the sandbox tenant in: nothing else imports ``sandbox``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One exception hierarchy. Each error knows its HTTP status and a stable ``code``.
 
 The app turns any of them into ``{"error": {"code", "message", "details", "requestId"}}``
-(DESIGN.md, "HTTP API"). Codes are part of the API: never rename one.
+(docs/api.md). Codes are part of the API: never rename one.
 """
 
 from __future__ import annotations

@@ -53,7 +53,7 @@ def new_session(settings: Settings) -> requests.Session:
     """A session that trusts exactly the configured CA bundle (or the system's, without one).
 
     ``trust_env`` is off because requests lets ``REQUESTS_CA_BUNDLE`` override a session's
-    ``verify`` (psf/requests#3829; RECIPES.md), which would silently ignore ``RA_CA_BUNDLE``.
+    ``verify`` (psf/requests#3829), which would silently ignore ``RA_CA_BUNDLE``.
     """
     session = requests.Session()
     # requests keeps 10 connections per host by default; past that, each concurrent call opens

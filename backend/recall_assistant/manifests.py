@@ -1,11 +1,13 @@
 """The add-in manifests, rendered from the templates in ``addin-manifest/``.
 
-Two manifests describe the same add-in (DESIGN.md, "Manifests"): the add-in only XML manifest,
+Two manifests describe the same add-in (README, "Outlook add-in: manifests"): the add-in only
+XML manifest,
 which every Outlook client reads, and the unified manifest for Microsoft 365 (JSON), which is
 zipped with its two icons into an app package. Both point at one https origin: the task pane
 (``/taskpane.html``), the on-send runtime (``/commands.html`` and, for classic Outlook on
 Windows, ``/launchevent.js``) and the icons (``/assets/...``). Single sign-on needs the
-``Resource`` to be ``api://<host[:port]>/<client id>`` on that same host (FACTS.md), which is
+``Resource`` to be ``api://<host[:port]>/<client id>`` on that same host
+(docs/microsoft-facts.md, "Office.js"), which is
 why the base URL must be a bare origin.
 """
 

@@ -2,7 +2,8 @@
 the well-known file that lets classic Outlook's JavaScript-only runtime call our API.
 
 Classic Outlook on Windows runs ``launchevent.js`` without a page, so the script cannot learn
-its own origin and ``fetch`` there takes absolute URLs only (FACTS.md): the script is served
+its own origin and ``fetch`` there takes absolute URLs only (docs/microsoft-facts.md,
+"Office.js"): the script is served
 with the configured public URL written in. The same runtime allows CORS and SSO only for
 scripts that the origin lists in ``/.well-known/microsoft-officeaddins-allowed.json``
 (office-js-docs-pr, docs/develop/use-sso-in-event-based-activation.md).

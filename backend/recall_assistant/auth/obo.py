@@ -1,6 +1,7 @@
 """Tokens for Microsoft Graph: on behalf of the signed-in user (OBO), or as the app itself.
 
-MSAL does the protocol; this module adds what MSAL leaves to its caller (FACTS.md, RECIPES.md):
+MSAL does the protocol; this module adds what MSAL leaves to its caller
+(docs/microsoft-facts.md, "Identity"):
 a cache in front of ``acquire_token_on_behalf_of`` (which never looks in MSAL's own cache),
 separate application objects for delegated and app-only tokens, and the translation of every
 MSAL error dict or exception into one of our errors.
@@ -125,7 +126,7 @@ class GraphTokens:
 
     def _application(self, kind: str) -> msal.ConfidentialClientApplication:
         # Two application objects on purpose: with one, an app-only request could be answered
-        # from the cache with a user's delegated token (RECIPES.md, "MSAL against ...").
+        # from the cache with a user's delegated token (msal 1.39; tests/unit/test_obo.py).
         with self._build_lock:
             app = self._delegated if kind == "delegated" else self._app_only
             if app is None:

@@ -1,6 +1,7 @@
 """Validation of the bearer token the task pane sends (an Entra ID access token for our API).
 
-MSAL acquires tokens but does not validate the ones sent to an API (FACTS.md, "Identity"):
+MSAL acquires tokens but does not validate the ones sent to an API (docs/microsoft-facts.md,
+"Identity"):
 PyJWT checks the signature against the authority's published keys, and this module checks
 the claims, each failure with its own ``error.code``.
 """
@@ -24,7 +25,8 @@ from .authority import Authority
 log = logging.getLogger(__name__)
 
 REQUIRED_SCOPE = "access_as_user"
-# Microsoft Graph's app id and URI: a token for Graph was not meant for us (FACTS.md).
+# Microsoft Graph's app id and URI: a token for Graph was not meant for us
+# (docs/microsoft-facts.md, "Identity").
 GRAPH_AUDIENCES = frozenset({"00000003-0000-0000-c000-000000000000",
                              "https://graph.microsoft.com", "https://graph.microsoft.com/"})
 V1_ISSUER = "https://sts.windows.net/{tid}/"

@@ -1,6 +1,7 @@
 """JSON batching: many Graph requests in few round trips, one result per request.
 
-Graph's rules (FACTS.md; graph docs concepts/json-batching.md): at most 20 requests per
+Graph's rules (docs/microsoft-facts.md, "$batch"; Graph concepts, JSON batching): at most
+20 requests per
 ``$batch``; ids unique within a batch; ``headers`` with a ``Content-Type`` whenever there is a
 ``body``; responses come back in any order; a 200 batch says nothing about its inner requests,
 each of which can be throttled (429) on its own. Outlook allows 4 concurrent requests per app

@@ -4,7 +4,7 @@ Everything about talking HTTP to Graph lives here (and in ``batch.py``): URLs, q
 timeouts, ``Retry-After``, back-off, paging. Callers get JSON bodies or one of the errors of
 ``graph/errors.py``, never a ``requests`` object or exception.
 
-Retry rules (Graph throttling guidance, FACTS.md):
+Retry rules (Graph throttling guidance; docs/microsoft-facts.md, "Throttling"):
 - 429 and 503 mean Graph did not process the request: wait ``Retry-After`` (else a jittered
   exponential back-off) and retry, whatever the method.
 - 504, connection errors and time-outs may come after Graph processed the request: retried

@@ -1,7 +1,8 @@
 """The directory: internal domains, who an address is, what a group holds, mailbox kinds.
 
 Look-ups by address use ``$filter=mail in (...)`` with at most 15 values per ``in`` and URLs
-under ~2,000 characters (FACTS.md; graph docs user-list.md), sent through ``$batch``: 500
+under ~2,000 characters (docs/microsoft-facts.md, "Looking up recipients"), sent through
+``$batch``: 500
 addresses are 34 look-ups, i.e. two batches.
 """
 

@@ -1,7 +1,8 @@
 """Graph's error answers, turned into our own typed errors.
 
 Graph answers an error with ``{"error": {"code", "message", "innerError": {"request-id",
-"date", "client-request-id"}}}``, and ``code`` can be empty (FACTS.md, "Microsoft Graph"), so
+"date", "client-request-id"}}}``, and ``code`` can be empty (docs/microsoft-facts.md,
+"Microsoft Graph"), so
 the HTTP status decides the type and Graph's code is only kept for callers that need it
 (e.g. ``ErrorInvalidIdMalformed``). Every error keeps Graph's request id for the logs.
 

@@ -2,7 +2,7 @@
 
 Pure: the original message's recipients, what the eligibility check said and what the recall
 reports said come in; the correction's To/Cc/Bcc come out. A Bcc recipient of the original
-stays Bcc, so a correction never reveals who was blind-copied (DESIGN.md, corrections).
+stays Bcc, so a correction never reveals who was blind-copied (docs/templates.md).
 """
 
 from __future__ import annotations

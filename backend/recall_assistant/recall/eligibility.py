@@ -1,7 +1,8 @@
 """Eligibility rules: will a recall reach each person who got a sent message?
 
 Pure: plain data in (``recall.model``), verdicts out; no I/O and no clock (the caller passes
-``now``). Each rule names the FACTS.md line it rests on ("How recall works today" unless said
+``now``). Each rule names the fact it rests on (docs/microsoft-facts.md,
+"Per recipient", unless said
 otherwise). The reason codes and their texts live in ``recall.reasons`` (docs/reasons.md lists
 them with their sources); the summary and its headline in ``recall.summary``.
 """
@@ -35,9 +36,9 @@ from .model import (
 from .reasons import make_reason, most_cautious
 from .summary import GroupSeen, summarise
 
-# Personal mail services that certainly run outside Microsoft 365 (FACTS: "Outside Microsoft
+# Personal mail services that certainly run outside Microsoft 365 (facts: "Outside Microsoft
 # 365 (Gmail, any non-Exchange-Online domain): never recallable"). Any other outside domain
-# might be another Microsoft 365 tenant, which FACTS says to treat as "unlikely"; a domain
+# might be another Microsoft 365 tenant, which the facts call "unlikely"; a domain
 # alone cannot tell the two apart, so only names known for sure are "impossible". Microsoft's
 # own consumer domains (outlook.com, hotmail.com, live.com) are left out: no source says how
 # recall treats them.
@@ -217,7 +218,7 @@ def _member_name(member: GroupMember) -> str:
 
 def _too_old(message: SentMessage, policy: RecallPolicy, now: dt.datetime) -> Reason | None:
     """The ``too_old`` reason when the organisation's age cap rules out any recall."""
-    # FACTS: MessageRecallMaxRecallableAge caps what cloud recall accepts (the value is the
+    # Facts: MessageRecallMaxRecallableAge caps what cloud recall accepts (the value is the
     # admin's mirror). It is a cloud recall setting, so it does not apply to classic recall.
     limit = policy.max_recallable_age_days
     if limit is None or not policy.recall_enabled:
@@ -273,7 +274,7 @@ def _assess(person: _Reached, ctx: _Context) -> tuple[Kind, list[Reason], bool]:
         if not ctx.policy.recall_enabled:
             reasons.append(make_reason("classic_recall"))
         return "unresolved", _ceiling(reasons, ctx), False
-    # userPurpose is readable only in the deep check (FACTS, Graph: "Shared mailbox or user?").
+    # userPurpose is readable only in the deep check (facts: "Shared mailbox or person?").
     # Unknown purpose is taken as a person; the summary says the quick check cannot tell.
     purpose = (person.user.mailbox_purpose or "user").lower()
     kind: Kind = "shared_mailbox" if purpose == "shared" else "internal_user"
@@ -282,13 +283,13 @@ def _assess(person: _Reached, ctx: _Context) -> tuple[Kind, list[Reason], bool]:
 
 def _external(domain: str, ctx: _Context) -> list[Reason]:
     if ctx.policy.recall_enabled and domain in ctx.cross_tenant_domains:
-        # FACTS: cross-tenant recall (roadmap 561330, unconfirmed) is enabled by the receiving
+        # Facts: cross-tenant recall (roadmap 561330, unconfirmed) is enabled by the receiving
         # tenant; an admin listing the domain makes it possible, not certain: unknown.
         return [make_reason("cross_tenant_listed", domain=domain)]
     if domain in PERSONAL_MAIL_DOMAINS:
-        # FACTS: outside Microsoft 365 → never recallable.
+        # Facts: outside Microsoft 365 → never recallable.
         return [make_reason("consumer_mail", domain=domain)]
-    # FACTS: another Microsoft 365 tenant is "unlikely"; an unknown domain may be one, and
+    # Facts: another Microsoft 365 tenant is "unlikely"; an unknown domain may be one, and
     # classic recall never crosses organisations either.
     return [make_reason("other_organisation", domain=domain)]
 
@@ -300,7 +301,7 @@ def _internal(purpose: str, key: str, ctx: _Context) -> list[Reason]:
     if ctx.too_old is not None:
         reasons.append(ctx.too_old)
     if checked and copy is None:
-        # FACTS: "a copy already deleted has nothing to recall". The person no longer holds
+        # Facts: "a copy already deleted has nothing left to recall". The person no longer holds
         # the message, which is what the sender wants: likely (unless too old, kept above).
         reasons.append(make_reason("copy_gone"))
         return reasons
@@ -308,7 +309,7 @@ def _internal(purpose: str, key: str, ctx: _Context) -> list[Reason]:
         # Nothing below matters: recall will not be attempted.
         return reasons
     if not ctx.policy.recall_enabled:
-        # FACTS: MessageRecallEnabled false → old client-side recall, which fails when the copy
+        # Facts: MessageRecallEnabled false → old client-side recall, which fails when the copy
         # was read or moved (or opened outside classic Outlook); roughly 40% success.
         reasons.append(make_reason("classic_recall"))
         if copy is not None and copy.is_read:
@@ -317,18 +318,18 @@ def _internal(purpose: str, key: str, ctx: _Context) -> list[Reason]:
             reasons.append(make_reason("classic_moved_copy"))
         return reasons
     if purpose == "shared":
-        # FACTS: shared mailboxes with cloud recall are unconfirmed → unknown.
+        # Facts: shared mailboxes with cloud recall are unconfirmed → unknown.
         reasons.append(make_reason("shared_mailbox"))
     elif purpose != "user":
         # Rooms, equipment and the like: no source at all → unknown.
         reasons.append(make_reason("special_mailbox"))
     if ctx.policy.recall_read_enabled:
-        # FACTS: cloud recall hard-deletes the copy, read copies too (RecallReadMessagesEnabled
+        # Facts: cloud recall hard-deletes the copy, read copies too (RecallReadMessagesEnabled
         # null/true, the default).
         if purpose == "user":
             reasons.append(make_reason("internal_mailbox"))
     elif copy is None:
-        # FACTS: read copies stay when RecallReadMessagesEnabled is false, and only the deep
+        # Facts: read copies stay when RecallReadMessagesEnabled is false, and only the deep
         # check can see whether this one was read.
         reasons.append(make_reason("read_state_unknown"))
     elif copy.is_read:
@@ -336,7 +337,7 @@ def _internal(purpose: str, key: str, ctx: _Context) -> list[Reason]:
     else:
         reasons.append(make_reason("unread_copy"))
     if copy is not None and not copy.in_inbox:
-        # FACTS: "moved folder fails" describes old recall; for cloud recall unconfirmed.
+        # Facts: "moved folder fails" describes old recall; for cloud recall unconfirmed.
         reasons.append(make_reason("moved_copy"))
     return reasons
 

@@ -5,8 +5,8 @@ rules below decide which answer stands, when the wait for a report is over, who 
 help, and how a retry's answers fold into the first recall's.
 
 Why the wait ends: Exchange keeps retrying a recall for about a day and says nothing more
-after that (docs/microsoft-facts.md, "How recall works"), so a person still pending then reads
-``no_report`` instead of waiting forever.
+after that (docs/microsoft-facts.md, "Cloud-based Message Recall"), so a person still pending
+then reads ``no_report`` instead of waiting forever.
 """
 
 from __future__ import annotations

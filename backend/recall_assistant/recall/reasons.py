@@ -2,7 +2,7 @@
 
 Codes are part of the API (the pane translates by code, using ``params`` to fill the
 ``{placeholders}``): never rename one, add new ones. ``docs/reasons.md`` documents each code
-with its source in FACTS.md; a unit test keeps that table and this module in step.
+with its source (docs/microsoft-facts.md); a unit test keeps that table and this module in step.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The eligibility summary: one verdict and one honest sentence for the whole message.
 
-Pure, like the rules it sums up (``recall.eligibility``). DESIGN.md ("HTTP API") fixes the
+Pure, like the rules it sums up (``recall.eligibility``). docs/api.md fixes the
 verdict: all likely → recallable; some likely → partly_recallable; none likely and some
 unknown → unknown; otherwise not_recallable. ``total`` counts people, never groups, and not
 the sender's own copy.
@@ -57,10 +57,10 @@ def summarise(recipients: Sequence[RecipientVerdict], groups: Sequence[GroupSeen
                          too_old=too_old)
     if too_old is None:
         headline = " ".join([headline, *_group_caveats(capped, unchecked, hidden)])
-    # FACTS: "A forwarded copy is a new message: recall does not follow forwards."
+    # Facts: "A forwarded copy is a new message: recall does not follow it."
     notes = [make_reason("forwards_not_followed")]
     if mode == "delegated":
-        # FACTS (Graph): userPurpose and other people's mailboxes need the deep check.
+        # Facts: userPurpose and other people's mailboxes need the deep check.
         notes.append(make_reason("quick_check_limits"))
     return EligibilitySummary(verdict=verdict, recallable=likely, total=total,
                               headline=headline, unchecked=unchecked, notes=tuple(notes))

@@ -283,7 +283,8 @@ def _on_behalf_of(sb: Sandbox, client_id: str) -> dict[str, Any]:
         id_claims["aud"] = client_id
         body["id_token"] = sb.issuer.mint(id_claims, lifetime_s=TOKEN_LIFETIME_S)
     if request.form.get("client_info") == "1":
-        # Without it MSAL files the user's token under no account (RECIPES.md).
+        # Without it MSAL files the user's token under no account
+        # (docs/microsoft-facts.md, "Identity").
         body["client_info"] = client_info(user.id, sb.tenant.id)
     return body
 

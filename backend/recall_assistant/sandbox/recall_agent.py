@@ -1,4 +1,5 @@
-"""What the Message Recall agent decides for each recipient copy (FACTS.md, "How recall works").
+"""What the Message Recall agent decides for each recipient copy (docs/microsoft-facts.md,
+"Per recipient").
 
 Pure decisions over plain data; the mail store applies them (deletes the copies) and files the
 report. The rules, per recipient of the original (groups expanded, each mailbox once):
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from .directory import Reached
 from .fixture import Policy
 
-# The status words of the report (FACTS.md: unconfirmed; the parser must be tolerant).
+# The status words of the report (unconfirmed: docs/recall-reports.md; the parser is tolerant).
 SUCCESS = "Recall Success"
 FAILURE = "Recall Failure"
 PENDING = "Pending"

@@ -118,7 +118,8 @@ class TokenIssuer:
 
 
 def client_info(oid: str, tid: str) -> str:
-    """The ``client_info`` Entra ID returns when MSAL asks for it (RECIPES.md)."""
+    """The ``client_info`` Entra ID returns when MSAL asks for it: MSAL files the token under the
+    user's account by it (docs/microsoft-facts.md, "Identity")."""
     return _b64(json.dumps({"uid": oid, "utid": tid}).encode())
 
 

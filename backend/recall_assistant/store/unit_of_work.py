@@ -1,6 +1,6 @@
 """The unit of work: one connection, one transaction, the repositories that share it.
 
-It rolls back unless ``commit()`` is called (STYLE.md, habit 7), so that an exception half-way
+It rolls back unless ``commit()`` is called (as in cosmicpython), so that an exception half-way
 leaves nothing half-written::
 
     with store.unit_of_work() as uow:
