@@ -43,7 +43,6 @@ from recall_assistant.cli import settings_for_tenant
 from recall_assistant.config import load_settings
 from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.devserver import make_dev_server
-from recall_assistant.gctuning import tune_for_server
 from recall_assistant.sandbox.fixture import parse_tenant
 from tests.reliability.support import free_port
 
@@ -132,7 +131,6 @@ class Backend:
             self.server.shutdown()  # its threads run from the bind: they would keep us alive
             raise
         self.server.app = self.app
-        tune_for_server()  # as `recall-assistant serve` does in each worker
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

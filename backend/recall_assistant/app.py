@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
+import uuid
 from typing import Any
 
 import requests
@@ -19,8 +20,6 @@ from .auth.tokens import TokenValidator
 from .config import Settings
 from .cors import install_cors
 from .httpclient import new_session
-from .ids import correlation_id
-from .jsonio import FastJSONProvider
 from .logs import configure_logging
 from .ratelimits import install_rate_limits
 from .runtime import Runtime
@@ -65,7 +64,6 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     send_policy = load_send_policy(settings.policy_file)  # a bad file stops the start here
     app = Flask(__name__, static_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, JSON_SORT_KEYS=False)
-    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     # Werkzeug answers `//x` with a redirect whose Location it builds from the Host header: an
     # open redirect behind a proxy that passes Host through. Such paths are simply not found.
@@ -148,7 +146,7 @@ def _cursor_key(settings: Settings) -> bytes:
 
 def _assign_request_id() -> None:
     incoming = request.headers.get("X-Request-ID", "")
-    g.request_id = incoming if _REQUEST_ID.match(incoming) else correlation_id().hex
+    g.request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
 
 
 def _finish_response(response: Any) -> Any:

@@ -165,9 +165,6 @@ def _demo(args: argparse.Namespace) -> int:
     if "DATABASE_URL" not in os.environ:
         # The sandbox's mailboxes start as seeded: so does what the demo stored about them.
         empty_database(app.extensions["recall_assistant"].engine)
-    from .gctuning import tune_for_server
-
-    tune_for_server()
     print(certs.trust_instructions())
     print(f"Sandbox tenant: {tenant.display_name} ({tenant.source})")
     print(f"Recall Assistant demo: {settings.public_url}/demo", flush=True)

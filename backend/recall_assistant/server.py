@@ -106,11 +106,7 @@ def behind_proxies(app: Flask, proxy_count: int) -> Flask:
 def make_worker_app(settings: Settings) -> Flask:
     """The WSGI app one worker serves."""
     from .app import create_app
-    from .gctuning import tune_for_server
-
-    app = behind_proxies(create_app(settings), settings.proxy_count)
-    tune_for_server()
-    return app
+    return behind_proxies(create_app(settings), settings.proxy_count)
 
 
 def run(settings: Settings, listen: Listen,

@@ -15,10 +15,12 @@ Retry rules (Graph throttling guidance; docs/microsoft-facts.md, "Throttling"):
 
 from __future__ import annotations
 
+import json as jsonlib
 import logging
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,9 +30,8 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NewConnectionError
 
-from .. import jsonio, metrics
+from .. import metrics
 from ..config import Settings
-from ..ids import correlation_id
 from .errors import (
     GraphError,
     GraphOutcomeUnknown,
@@ -235,7 +236,7 @@ class GraphClient:
             "Authorization": f"Bearer {self._token_provider()}",
             "Accept": "application/json",
             # Graph echoes it in its error bodies: lets a log line be matched to ours.
-            "client-request-id": str(correlation_id()),
+            "client-request-id": str(uuid.uuid4()),
         }
         send_headers.update(headers or {})
         own_deadline = self.clock() + self.retry.budget_s
@@ -302,7 +303,7 @@ class GraphClient:
         # environment and proxy settings that a Graph call never has, and that merging cost
         # more than the rest of our work on a typical request. Session headers still apply.
         prepared = requests.PreparedRequest()
-        body = None if json is None else jsonio.dumps(json)  # a $batch body: orjson is quicker
+        body = None if json is None else jsonlib.dumps(json).encode()
         prepared.prepare(method=method, url=url, headers={**self._session.headers, **headers},
                          data=body)
         if body is not None and "Content-Type" not in prepared.headers:
@@ -399,13 +400,9 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 def _json_or_none(response: requests.Response) -> Any:
     try:
-        # Graph writes UTF-8; orjson reads a 500-person directory answer in half the time.
-        return jsonio.loads(response.content)
+        return response.json()
     except ValueError:
-        try:
-            return response.json()  # another encoding (requests guesses it), or not JSON
-        except ValueError:
-            return None
+        return None
 
 
 def _answer(response: requests.Response) -> GraphAnswer:

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..values import quick_init
 from .batch import MAX_BATCH, BatchRequest, BatchResult, run_batch
 from .client import GraphClient, encode_query, encode_value, odata_string, path_segment
 from .errors import GraphError
@@ -28,7 +27,6 @@ MEMBER_FIELDS = ("id", "mail", "displayName", "businessPhones")
 _MEMBER_KINDS = {"#microsoft.graph.user": "user", "#microsoft.graph.orgContact": "contact"}
 
 
-@quick_init
 @dataclass(frozen=True)
 class DirectoryPerson:
     """A user of the tenant (``kind="user"``) or a mail contact in a group (``"contact"``)."""

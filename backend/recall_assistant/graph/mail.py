@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ..values import quick_init
 from .batch import BatchRequest, run_batch
 from .client import GraphClient, encode_query, odata_string, path_segment
 from .errors import GraphError, GraphNotFound
@@ -33,7 +32,6 @@ MAX_INBOX_ITEMS = 500  # bounds one poll; far above the mail a sender receives i
 MAX_TRANSLATE_IDS = 1000  # translateExchangeIds takes at most 1000 ids a call
 
 
-@quick_init
 @dataclass(frozen=True)
 class EmailAddress:
     """An address with the display name the message carried for it."""

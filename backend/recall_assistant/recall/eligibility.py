@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from ..values import quick_init
 from .model import (
     FIELDS,
     CheckMode,
@@ -64,7 +63,6 @@ class _Context:
     too_old: Reason | None
 
 
-@quick_init
 @dataclass(frozen=True)
 class _Reached:
     """Someone the message reached, before judging: where they sit and what is known.

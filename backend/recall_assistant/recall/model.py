@@ -11,8 +11,6 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Literal
 
-from ..values import quick_init
-
 Field = Literal["to", "cc", "bcc"]
 Kind = Literal["internal_user", "internal_group", "shared_mailbox", "external", "unresolved"]
 Verdict = Literal["likely", "unlikely", "impossible", "unknown"]
@@ -28,7 +26,6 @@ FIELDS: tuple[Field, ...] = ("to", "cc", "bcc")
 # ---------------------------------------------------------------------------- inputs
 
 
-@quick_init
 @dataclass(frozen=True)
 class MessageRecipient:
     """One address on the sent message, as Graph lists it."""
@@ -50,7 +47,6 @@ class SentMessage:
     recipients: tuple[MessageRecipient, ...] = ()
 
 
-@quick_init
 @dataclass(frozen=True)
 class DirectoryUser:
     """A user object the directory returned for an address.
@@ -67,7 +63,6 @@ class DirectoryUser:
     mailbox_purpose: str | None = None
 
 
-@quick_init
 @dataclass(frozen=True)
 class GroupMember:
     """A person found by expanding a group (transitively, by the service).
@@ -127,7 +122,6 @@ class MailboxCopy:
 # ---------------------------------------------------------------------------- outputs
 
 
-@quick_init
 @dataclass(frozen=True)
 class Reason:
     """Why a verdict is what it is: a stable ``code``, its English ``text``, and the values
@@ -138,7 +132,6 @@ class Reason:
     params: tuple[tuple[str, str], ...] = ()
 
 
-@quick_init
 @dataclass(frozen=True)
 class RecipientVerdict:
     """What recall will probably do for one person (or, informationally, for one group).

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from flask import Flask, current_app
 
 from ..config import SandboxOptions, Settings
-from ..jsonio import FastJSONProvider
 from .faults import Faults
 from .fixture import TenantFixture
 from .mailstore import MailStore
@@ -52,7 +51,6 @@ def create_sandbox_app(tenant: TenantFixture, settings: Settings, options: Sandb
                        *, clock: Callable[[], float] = time.time) -> Flask:
     """The stand-in for Entra ID and Graph, answering at the URLs ``settings`` point to."""
     app = Flask(__name__, static_folder=None)
-    app.json = FastJSONProvider(app)
     app.json.sort_keys = False
     issuer = TokenIssuer(f"{settings.authority_host}/{tenant.id}/v2.0", tenant.id, clock)
     app.extensions["sandbox"] = Sandbox(tenant, settings, options, issuer, clock)

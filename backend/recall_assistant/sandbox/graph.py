@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import functools
+import json
 import time
+import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -22,9 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Blueprint, Response, request
 
-from .. import jsonio
 from ..devserver import NOTICED
-from ..ids import correlation_id
 from . import graph_directory, graph_mail, graph_mail_actions
 from .app import Sandbox, sandbox
 from .graph_http import GraphError, GraphRequest, GraphResponse, error_response
@@ -54,11 +54,11 @@ def entry(rest: str) -> Response:
     state = sandbox()
     base_url = request.url_root.rstrip("/") + "/graph"
     headers = {k.lower(): v for k, v in request.headers.items()}
-    client_request_id = headers.get("client-request-id") or str(correlation_id())
+    client_request_id = headers.get("client-request-id") or str(uuid.uuid4())
     body, body_error = None, False
     if request.get_data():
         try:
-            body = jsonio.loads(request.get_data())
+            body = json.loads(request.get_data())
         except ValueError:
             body_error = True
     req = GraphRequest(method=request.method, version=version, path="/" + path,
@@ -77,7 +77,7 @@ def entry(rest: str) -> Response:
 
 
 def _error(state: Sandbox, req: GraphRequest, error: GraphError) -> GraphResponse:
-    request_id = str(correlation_id())
+    request_id = str(uuid.uuid4())
     answer = error_response(error, request_id, req.client_request_id, state.clock())
     answer.headers.update({"request-id": request_id, "client-request-id": req.client_request_id})
     return answer
@@ -127,9 +127,8 @@ def _batch(state: Sandbox, outer: GraphRequest) -> GraphResponse:
             for entry in entries:
                 results[entry["id"].lower()] = pool.submit(run, entry)
             responses = [future.result() for future in results.values()]
-    answer = GraphResponse.json_text(
-        '{"responses": [' + ", ".join(r.text for r in responses) + "]}")
-    request_id = str(correlation_id())
+    answer = GraphResponse.json({"responses": [r.entry for r in responses]})
+    request_id = str(uuid.uuid4())
     answer.headers.update({"request-id": request_id, "client-request-id": outer.client_request_id})
     # One wait for the whole batch, its answer already written: twenty inner requests each
     # waking up at arrival + latency to finish their part made the answer late.
@@ -203,7 +202,7 @@ def _inner_request(outer: GraphRequest, entry: dict[str, Any]) -> GraphRequest:
         # Graph decodes an inner URL's path as it decodes a request line's (ids may hold "=").
         path="/" + unquote(parts.path).lstrip("/"), query=query, headers=headers,
         body=entry.get("body"), base_url=outer.base_url,
-        client_request_id=headers.get("client-request-id") or str(correlation_id()),
+        client_request_id=headers.get("client-request-id") or str(uuid.uuid4()),
         arrived=outer.arrived)
 
 
@@ -215,21 +214,24 @@ def _query_pairs(query: str) -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class _InnerAnswer:
-    """One inner answer, written out: its status (``dependsOn`` reads it) and its JSON."""
+    """One inner answer: its status (``dependsOn`` reads it) and its entry in the batch."""
 
     status: int
-    text: str
+    entry: dict[str, Any]
 
 
 def _inner_json(entry_id: str, answer: GraphResponse) -> _InnerAnswer:
-    head = {"id": entry_id, "status": answer.status,
-            "headers": {k: v for k, v in answer.headers.items()
-                        if k.lower() not in ("request-id", "client-request-id")}}
-    text = jsonio.dumps(head).decode()
+    entry: dict[str, Any] = {
+        "id": entry_id, "status": answer.status,
+        "headers": {k: v for k, v in answer.headers.items()
+                    if k.lower() not in ("request-id", "client-request-id")}}
     if answer.body is not None:
-        is_json = "json" in answer.headers.get("Content-Type", "")
         # Graph carries a non-JSON inner body base64-encoded.
-        body = (answer.encoded().decode() if is_json
-                else jsonio.dumps(base64.b64encode(answer.encoded()).decode()).decode())
-        text = text[:-1] + ', "body": ' + body + "}"
-    return _InnerAnswer(answer.status, text)
+        is_json = "json" in answer.headers.get("Content-Type", "")
+        if is_json and not isinstance(answer.body, (str, bytes)):
+            entry["body"] = answer.body
+        elif is_json:
+            entry["body"] = json.loads(answer.encoded())
+        else:
+            entry["body"] = base64.b64encode(answer.encoded()).decode()
+    return _InnerAnswer(answer.status, entry)

@@ -7,13 +7,12 @@ as top-level ones (routing, authentication, faults, limits), on worker threads.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
-
-from .. import jsonio
-from ..ids import correlation_id
 
 # What Graph puts on its JSON answers.
 JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
@@ -56,7 +55,7 @@ class GraphRequest:
     body: Any = None
     body_error: bool = False  # the body was not valid JSON
     base_url: str = ""  # e.g. https://localhost:3000/sandbox/graph
-    client_request_id: str = field(default_factory=lambda: str(correlation_id()))
+    client_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     # When the HTTP request reached the sandbox (``time.monotonic``); an inner request of a
     # $batch shares its batch's, so that the latency is counted once for the whole round trip.
     arrived: float = field(default_factory=time.monotonic)
@@ -84,11 +83,6 @@ class GraphResponse:
     def json(cls, body: Any, status: int = 200) -> GraphResponse:
         return cls(status, body, {"Content-Type": JSON_CONTENT_TYPE})
 
-    @classmethod
-    def json_text(cls, text: str, status: int = 200) -> GraphResponse:
-        """A JSON answer already written out (a $batch put together from its parts)."""
-        return cls(status, None, {"Content-Type": JSON_CONTENT_TYPE}, text.encode())
-
     def encoded(self) -> bytes:
         """The body as sent; worked out once (the pipeline does it within the latency)."""
         if self._encoded is None:
@@ -100,7 +94,7 @@ class GraphResponse:
             return b""
         if isinstance(self.body, str) and "json" not in self.headers.get("Content-Type", ""):
             return self.body.encode()
-        return jsonio.dumps(self.body)
+        return json.dumps(self.body).encode()
 
 
 def error_response(error: GraphError, request_id: str, client_request_id: str,

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from ..ids import correlation_id
 from .fixture import User
 from .graph_http import (
     DIRECTORY_DENIED,
@@ -181,7 +181,7 @@ def dispatch(state: Sandbox, router: Router, req: GraphRequest,
     ``wait=False`` (a $batch, which waits once for all) skips the wait, unless the request
     holds a mailbox slot: that one is held for the whole latency, so concurrency shows.
     """
-    request_id = str(correlation_id())
+    request_id = str(uuid.uuid4())
     waits = False  # a refusal is answered at once; so is an answer the caller waits for
     with ExitStack() as held:  # the mailbox slot, held through the wait
         try:
