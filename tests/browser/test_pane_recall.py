@@ -26,6 +26,24 @@ from tests.browser.conftest import (
 
 pytestmark = pytest.mark.browser
 
+
+def fail_once(status: int, code: str, request_id: str, retry_after: int | None = None):
+    """A route handler: the first request gets our error answer, later ones go through."""
+    left = {"failures": 1}
+    headers = {"Content-Type": "application/json"}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+
+    def handle(route):
+        if left["failures"]:
+            left["failures"] -= 1
+            route.fulfill(status=status, headers=headers, body=json.dumps({"error": {
+                "code": code, "message": "", "details": None, "requestId": request_id}}))
+        else:
+            route.continue_()
+
+    return handle
+
 REPORT_DELAY_S = 1.5
 
 
@@ -228,18 +246,8 @@ def test_recall_and_replace_sends_the_correction_with_it(live, page):
 
 
 def test_a_failed_progress_check_says_so_and_recovers(live, page):
-    failures = {"left": 1}
-
-    def flaky(route):
-        if failures["left"]:
-            failures["left"] -= 1
-            route.fulfill(status=503, headers={"Retry-After": "1", "Content-Type": "application/json"},
-                          body=json.dumps({"error": {"code": "graph_unavailable", "message": "",
-                                                     "details": None, "requestId": "r-1"}}))
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/api/recalls/[^/?]+$"), flaky)
+    page.route(re.compile(r"/api/recalls/[^/?]+$"),
+               fail_once(503, "graph_unavailable", "r-1", retry_after=1))
     open_pane(page, live, "AAMkAGRlbW8-sent01_forecast")
     wait_for_verdict(page)
     page.get_by_role("button", name="Recall message…").click()
@@ -252,18 +260,7 @@ def test_a_failed_progress_check_says_so_and_recovers(live, page):
 
 
 def test_templates_that_fail_to_load_can_be_loaded_again(live, page):
-    failures = {"left": 1}
-
-    def flaky(route):
-        if failures["left"]:
-            failures["left"] -= 1
-            route.fulfill(status=503, headers={"Retry-After": "2", "Content-Type": "application/json"},
-                          body=json.dumps({"error": {"code": "unavailable", "message": "",
-                                                     "details": None, "requestId": "r-2"}}))
-        else:
-            route.continue_()
-
-    page.route("**/api/templates", flaky)
+    page.route("**/api/templates", fail_once(503, "unavailable", "r-2", retry_after=2))
     open_pane(page, live, "AAMkAGRlbW8-sent03_external")
     wait_for_verdict(page)
     page.get_by_role("button", name="Send correction…").click()
@@ -280,18 +277,7 @@ def test_templates_that_fail_to_load_can_be_loaded_again(live, page):
 
 
 def test_a_preview_that_fails_has_the_try_again_it_names(live, page):
-    failures = {"left": 1}
-
-    def flaky(route):
-        if failures["left"]:
-            failures["left"] -= 1
-            route.fulfill(status=500, headers={"Content-Type": "application/json"},
-                          body=json.dumps({"error": {"code": "internal_error", "message": "",
-                                                     "details": None, "requestId": "r-3"}}))
-        else:
-            route.continue_()
-
-    page.route(re.compile(r"/api/corrections/preview$"), flaky)
+    page.route(re.compile(r"/api/corrections/preview$"), fail_once(500, "internal_error", "r-3"))
     open_pane(page, live, "AAMkAGRlbW8-sent03_external")
     wait_for_verdict(page)
     page.get_by_role("button", name="Send correction…").click()  # previews at once
