@@ -21,15 +21,14 @@ from recall_assistant.recall.templates import (
     InvalidTemplate,
     TemplateField,
     TemplateFieldError,
-    TemplateLoader,
     TemplateRenderError,
     builtin_templates,
     format_sent_date,
-    load_templates,
     render,
     template_from_dict,
     validate_fields,
 )
+from recall_assistant.services.template_files import TemplateLoader, load_templates
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATES_PY = ROOT / "backend" / "recall_assistant" / "recall" / "templates.py"
@@ -401,6 +400,13 @@ def test_the_example_in_the_docs_loads_and_renders():
     assert result.subject == "Please delete: Q3 numbers (ticket DP-42)"
     assert "12:05 UTC, contained personal data" in result.text_body
     assert "<strong>DP-42</strong>" in result.html_body
+
+
+def test_templates_module_reads_no_files():
+    # Reading the organisation's directory is services.template_files' job: the rules are pure.
+    source = TEMPLATES_PY.read_text(encoding="utf-8")
+    for io in ("import os", "import threading", "open(", "read_bytes", "scandir", "pathlib"):
+        assert io not in source, io
 
 
 def test_templates_module_imports_only_the_standard_library_and_jinja2():

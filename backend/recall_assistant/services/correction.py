@@ -30,6 +30,7 @@ from ..recall.model import EligibilityResult
 from ..store import ActionRecord, Store
 from .eligibility import Caller as EligibilityCaller
 from .eligibility import EligibilityService, ItemRef
+from .template_files import load_templates
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class CorrectionService:
     # -- templates ------------------------------------------------------------------------
     def catalog(self) -> templates.TemplateCatalog:
         """Built-in and organisation templates; the folder is re-read when it changes."""
-        catalog = templates.load_templates(self.templates_dir)
+        catalog = load_templates(self.templates_dir)
         if catalog.version != self._logged_version:
             self._logged_version = catalog.version
             for problem in catalog.problems:
