@@ -44,7 +44,7 @@ from recall_assistant.config import load_settings
 from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.devserver import make_dev_server
 from recall_assistant.sandbox.fixture import parse_tenant
-from tests.reliability.support import free_port
+from tests.support import free_port
 
 SIZES = (1, 50, 500)
 SENDER = "adele@contoso.com"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from recall_assistant.devcerts import ensure_dev_certificates
 from tests.reliability.fuzzing import conformance_cases, run_fuzz
-from tests.reliability.support import start_server
+from tests.support.reliability import start_server
 
 
 def main() -> None:

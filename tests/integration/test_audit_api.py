@@ -11,7 +11,7 @@ import pytest
 
 from recall_assistant.config import SANDBOX_TENANT_ID
 from recall_assistant.store import Actor, Store
-from tests.store_support import FakeClock
+from tests.support.store import FakeClock
 
 ADMIN_ROLE = "RecallAssistant.Admin"
 ADELE = Actor("adele-oid", SANDBOX_TENANT_ID, "adele@contoso.com")

@@ -17,7 +17,7 @@ from recall_assistant.cli import main
 from recall_assistant.config import SANDBOX_TENANT_ID
 from recall_assistant.store import Actor, Store
 from recall_assistant.store.db import make_engine
-from tests.store_support import empty_database
+from tests.support.store import empty_database
 
 ADMIN_ROLE = "RecallAssistant.Admin"
 NASTY = [" =1+1", "\u3000=1", "＝1+1", "\n=1", "\t=1", "\r=1", ";=1", "|calc", "  ＋1",

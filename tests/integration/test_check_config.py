@@ -8,7 +8,6 @@ import io
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,8 @@ import pytest
 from recall_assistant.cli import EXIT_CHECK_FAILED, main
 from recall_assistant.store.db import make_engine
 from recall_assistant.store.migrate import upgrade_to_head
-from tests.store_support import KINDS, empty_database
+from tests.support import free_port
+from tests.support.store import KINDS, empty_database
 
 ADELE = "adele@contoso.com"
 CHECKS = ["settings", "API audience", "front end", "authority discovery", "authority keys",
@@ -75,12 +75,6 @@ def run_check(capsys, *args: str) -> tuple[int, dict[str, tuple[str, str]], str]
         assert match, f"not a check line: {line!r}"
         results[match["name"]] = (match["status"], (match["detail"] or "").strip(" ()"))
     return status, results, out
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_everything_passes_with_a_test_token_and_the_deep_check(live_server, env_for, capsys,

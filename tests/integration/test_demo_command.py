@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,12 +14,7 @@ import requests
 from recall_assistant.cli import build_demo_app
 from recall_assistant.config import SandboxOptions, load_settings
 from recall_assistant.sandbox.fixture import load_tenant
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.support import free_port
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from recall_assistant.cli import main
-from tests.manifest_support import CLIENT_ID, npx_available, validate_unified
 from tests.support import require
+from tests.support.manifest import CLIENT_ID, npx_available, validate_unified
 
 
 @pytest.fixture

@@ -18,17 +18,11 @@ import pytest
 import requests
 
 from recall_assistant.auth.tokens import MAX_TOKEN_CHARS
-from tests.support import chunked_post_carrying_a_request, exchange
+from tests.support import chunked_post_carrying_a_request, exchange, free_port
 
 CLIENT = "203.0.113.7"  # the address a proxy reports for its client (TEST-NET-3)
 NEIGHBOUR = "203.0.113.8"  # another client behind the same proxy
 FORGED = "198.51.100.66"  # what a client itself claims, before the proxy appends the truth
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_serve(tmp_path: Path, *args: str, **env: str) -> tuple[subprocess.Popen, str]:

@@ -29,7 +29,7 @@ from recall_assistant.store import (
 from recall_assistant.store.db import make_engine
 from recall_assistant.store.migrate import upgrade_to_head
 from recall_assistant.store.schema import actions, audit_events, idempotency_keys
-from tests.store_support import KINDS, FakeClock, empty_database
+from tests.support.store import KINDS, FakeClock, empty_database
 
 ADELE = Actor("0a1b2c3d-0000-4000-8000-00000000adele", "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60",
               "adele@contoso.com")

@@ -17,7 +17,7 @@ from recall_assistant.cli import main
 from recall_assistant.config import SANDBOX_TENANT_ID
 from recall_assistant.store import Actor, Store
 from recall_assistant.store.db import make_engine
-from tests.store_support import KINDS, FakeClock, empty_database
+from tests.support.store import KINDS, FakeClock, empty_database
 
 ADELE = Actor("adele-oid", SANDBOX_TENANT_ID, "adele@contoso.com")
 

@@ -22,8 +22,8 @@ from recall_assistant.store.migrate import (
     upgrade_to_head,
 )
 from recall_assistant.store.schema import metadata
-from tests.store_support import KINDS, empty_database
 from tests.support import sandbox_settings
+from tests.support.store import KINDS, empty_database
 
 TABLES = {"actions", "recipient_outcomes", "idempotency_keys", "audit_events"}
 

@@ -28,8 +28,7 @@ from recall_assistant.devcerts import DevCertificates
 from recall_assistant.store import Store
 from recall_assistant.store.db import make_engine
 from tests.support import LiveServer
-
-from .support import COPIES, new_key, start_backend, start_server, token
+from tests.support.reliability import COPIES, new_key, start_backend, start_server, token
 
 GRACE_S = 2
 

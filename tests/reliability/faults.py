@@ -26,8 +26,7 @@ from recall_assistant.config import SandboxOptions
 from recall_assistant.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
 from tests.support import LiveServer
-
-from .support import SENDER, client, new_key, start_server
+from tests.support.reliability import SENDER, client, new_key, start_server
 
 TENANT_ID = "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60"
 COLLEAGUES = 6

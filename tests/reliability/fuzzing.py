@@ -30,8 +30,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from tests.support import LiveServer
-
-from .support import COPIES, PRICING, new_key, token
+from tests.support.reliability import COPIES, PRICING, new_key, token
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]

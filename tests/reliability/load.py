@@ -37,8 +37,7 @@ import requests
 from recall_assistant.config import SandboxOptions
 from recall_assistant.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
-
-from .support import UNLIMITED, new_key, start_backend, start_server, token
+from tests.support.reliability import UNLIMITED, new_key, start_backend, start_server, token
 
 TENANT_ID = "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60"
 SENDERS = 10

@@ -11,8 +11,7 @@ from __future__ import annotations
 from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.graph.errors import GraphOutcomeUnknown
-
-from .support import COPIES, client, new_key
+from tests.support.reliability import COPIES, client, new_key
 
 
 def test_a_failed_correction_after_a_recall_is_reported_beside_the_recall(

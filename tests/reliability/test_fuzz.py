@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.reliability import start_server
+
 from .fuzzing import conformance_cases, run_fuzz
-from .support import start_server
 
 
 @pytest.fixture

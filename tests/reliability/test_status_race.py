@@ -11,8 +11,7 @@ from __future__ import annotations
 import time
 
 from recall_assistant.config import SandboxOptions
-
-from .support import COPIES, client, new_key
+from tests.support.reliability import COPIES, client, new_key
 
 
 def test_a_status_read_that_loses_the_race_to_complete_still_answers(live_server_factory):

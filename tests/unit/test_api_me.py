@@ -14,7 +14,7 @@ from flask import g
 
 from recall_assistant.api.context import require_admin, require_user
 from recall_assistant.app import create_app
-from tests.fake_entra import (
+from tests.support.entra import (
     API_AUDIENCE,
     OTHER_TENANT_ID,
     TENANT_ID,

@@ -16,7 +16,7 @@ import pytest
 from recall_assistant.app import create_app
 from recall_assistant.cli import main
 from recall_assistant.store import Actor
-from tests.fake_entra import OTHER_TENANT_ID, TENANT_ID, FakeEntra, tenant_env, tenant_settings
+from tests.support.entra import OTHER_TENANT_ID, TENANT_ID, FakeEntra, tenant_env, tenant_settings
 
 ADMIN = "RecallAssistant.Admin"
 CONTOSO = Actor("0a1b2c3d-0000-4000-8000-00000000adele", TENANT_ID, "adele@contoso.com")

@@ -13,7 +13,7 @@ import responses
 from recall_assistant.app import create_app
 from recall_assistant.config import load_settings
 from recall_assistant.logs import JsonFormatter, RequestIdFilter, redact
-from tests.fake_entra import TENANT_ID, FakeEntra, tenant_env, tenant_settings
+from tests.support.entra import TENANT_ID, FakeEntra, tenant_env, tenant_settings
 
 
 @pytest.fixture

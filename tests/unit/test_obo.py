@@ -17,7 +17,8 @@ from recall_assistant.auth.obo import REFRESH_MARGIN_S, GraphTokens
 from recall_assistant.auth.tokens import Caller
 from recall_assistant.config import load_settings
 from recall_assistant.errors import ConfigError, RecallAssistantError
-from tests.fake_entra import (
+from tests.support import sandbox_settings
+from tests.support.entra import (
     TENANT_ID,
     USER_OID,
     Clock,
@@ -27,7 +28,6 @@ from tests.fake_entra import (
     tenant_env,
     tenant_settings,
 )
-from tests.support import sandbox_settings
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from recall_assistant.app import create_app
 from recall_assistant.config import load_settings
 from recall_assistant.errors import ConfigError
 from recall_assistant.ratelimits import LIMITED_ROUTES
-from tests.fake_entra import FakeEntra, tenant_env, tenant_settings
+from tests.support.entra import FakeEntra, tenant_env, tenant_settings
 
 OTHER_OID = "0a1b2c3d-0000-4000-8000-0000000megan"
 

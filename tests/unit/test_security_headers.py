@@ -9,8 +9,8 @@ from flask import request
 
 from recall_assistant.app import create_app
 from recall_assistant.security import OUTLOOK_FRAME_ANCESTORS, page_policy
-from tests.fake_entra import tenant_settings
 from tests.support import sandbox_settings
+from tests.support.entra import tenant_settings
 
 
 @pytest.fixture

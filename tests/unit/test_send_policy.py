@@ -14,7 +14,7 @@ from recall_assistant.cli import EXIT_CONFIG, main
 from recall_assistant.config import load_settings
 from recall_assistant.errors import ConfigError
 from recall_assistant.send_policy import DEFAULT_SEND_POLICY, policy_document
-from tests.fake_entra import FakeEntra, tenant_env, tenant_settings
+from tests.support.entra import FakeEntra, tenant_env, tenant_settings
 
 ORGANIZATION_URL = "https://graph.microsoft.com/v1.0/organization"
 CONTOSO_DOMAINS = {"value": [{"verifiedDomains": [{"name": "contoso.com"},

@@ -4,7 +4,7 @@ host from the request (Werkzeug's merge-slashes redirect built Location from the
 import pytest
 
 from recall_assistant.app import create_app
-from tests.fake_entra import tenant_settings
+from tests.support.entra import tenant_settings
 
 SPELLINGS = [
     "/demo", "/demo/", "/DEMO", "//demo", "/./demo", "/demo/.",

@@ -10,7 +10,7 @@ from recall_assistant.auth import tokens as tokens_module
 from recall_assistant.auth.authority import Authority
 from recall_assistant.auth.tokens import TokenValidator
 from recall_assistant.errors import AuthorityUnavailable, InvalidToken
-from tests.fake_entra import (
+from tests.support.entra import (
     API_AUDIENCE,
     OTHER_TENANT_ID,
     TENANT_ID,

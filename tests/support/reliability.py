@@ -13,7 +13,6 @@ HTTPS, as a deployed backend reaches Entra ID and Graph. The crash and load dril
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ import requests
 from recall_assistant.config import SandboxOptions, Settings
 from recall_assistant.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import TenantFixture
-from tests.support import LiveServer, start_live_server
+from tests.support import LiveServer, free_port, start_live_server
 
 SENDER = "adele@contoso.com"
 ADMIN_ROLE = "RecallAssistant.Admin"
@@ -160,11 +159,6 @@ def start_backend(live: LiveServer, certs: DevCertificates, data: Path, *, datab
                    log=log)
 
 
-def free_port() -> int:
-    """A loopback port free right now (the backend binds it a moment later)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def children(pid: int) -> list[int]:

@@ -1,8 +1,12 @@
-"""Helpers for tests of every tier (fixtures live in conftest.py)."""
+"""Helpers for tests of every tier (fixtures live in conftest.py): the live demo server,
+tokens, free ports. Beside it: ``store`` (databases for the store tests), ``entra`` (a fake
+Entra ID for mocked HTTP), ``manifest`` (the manifest validators), ``reliability`` (servers in
+processes of their own, for the drills and benchmarks)."""
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 import time
 import uuid
@@ -151,3 +155,10 @@ def exchange(sock, request: bytes, timeout: float = 10.0) -> tuple[bytes, bool]:
     except TimeoutError:  # still open: kept alive with nothing more to say
         return received, False
     return received, True
+
+
+def free_port() -> int:
+    """A loopback port free right now (the backend binds it a moment later)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

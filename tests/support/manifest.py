@@ -8,7 +8,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "3f6a9c2e-8b1d-4e7f-a2c5-6d9e0f1a2b3c"
 VALIDATOR = ROOT / "node_modules" / ".bin" / "office-addin-manifest"
 
