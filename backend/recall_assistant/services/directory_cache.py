@@ -2,54 +2,44 @@
 
 Internal domains and "who is this address" change rarely, and a sender checking a message
 twice should not pay for the same look-ups twice. Entries are keyed by tenant id first, so a
-multi-tenant deployment never serves one tenant's directory to another.
+multi-tenant deployment never serves one tenant's directory to another. cachetools does the
+expiry and the least-recently-used cap; it is not thread-safe, so one lock guards it.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
-_MISSING = object()
+from cachetools import TTLCache
 
 
 class TtlCache:
-    """A thread-safe LRU map whose entries expire ``ttl_s`` seconds after they were stored."""
+    """A thread-safe LRU map whose entries expire ``ttl_s`` seconds after they were stored
+    (``ttl_s`` 0: nothing is kept)."""
 
     def __init__(self, ttl_s: float, max_entries: int = 50_000,
                  clock: Callable[[], float] = time.monotonic):
         self.ttl_s = ttl_s
-        self.max_entries = max_entries
-        self._clock = clock
         self._lock = threading.Lock()
-        self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
+        self._entries: TTLCache | None = (TTLCache(max_entries, ttl_s, timer=clock)
+                                          if ttl_s > 0 else None)
 
     def get(self, key: Hashable, default: Any = None) -> Any:
-        if self.ttl_s <= 0:
+        if self._entries is None:
             return default
         with self._lock:
-            entry = self._entries.get(key, _MISSING)
-            if entry is _MISSING:
-                return default
-            stored, value = entry
-            if self._clock() - stored > self.ttl_s:
-                del self._entries[key]
-                return default
-            self._entries.move_to_end(key)
-            return value
+            return self._entries.get(key, default)
 
     def put(self, key: Hashable, value: Any) -> None:
-        if self.ttl_s <= 0:
+        if self._entries is None:
             return
         with self._lock:
-            self._entries[key] = (self._clock(), value)
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._entries[key] = value
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        if self._entries is not None:
+            with self._lock:
+                self._entries.clear()
