@@ -201,6 +201,11 @@ async function loadVerdict({ openOutcome = true } = {}) {
       api.recallsFor(state.item).catch(() => null),
     ]);
     state.result = result;
+    // From now on the REST id the server found: an EWS id would be translated by Graph again
+    // on every recall, preview and send.
+    if (result?.message?.id) {
+      state.item = { ...state.item, itemId: result.message.id, idType: "rest" };
+    }
     // The newest recall that went to Exchange (one Graph refused is no recall to follow).
     const latest = (recalls?.recalls || []).find((r) => r.status !== "failed");
     if (latest) {

@@ -10,6 +10,7 @@
  *   sso=<code>         getAccessToken fails with this Office error code (13001, 13002, …)
  *   ssoTimes=<n>       … only for the first n calls (default: every call)
  *   naa=1              advertise NestedAppAuth 1.1 and answer MSAL.js through a local bridge
+ *   noRestIds=1        an Outlook without convertToRestId: the pane sends the EWS id
  * Tokens come from the sandbox tenant: GET /sandbox/token?user=<address>.
  * What the pane did is kept in window.__officeShim (calls, notifications) for tests, and
  * notifications are posted to a same-origin parent page (the demo shows them).
@@ -24,6 +25,7 @@
   var ssoError = params.get("sso") ? Number(params.get("sso")) : null;
   var ssoTimes = params.get("ssoTimes") ? Number(params.get("ssoTimes")) : Infinity;
   var naa = params.get("naa") === "1";
+  var noRestIds = params.get("noRestIds") === "1";
   var record = { calls: [], notifications: [], tokenCalls: 0 };
   window.__officeShim = record;
 
@@ -237,7 +239,7 @@
         item: item,
         userProfile: { emailAddress: user, displayName: user, timeZone: "UTC" },
         diagnostics: { hostName: "Outlook", hostVersion: "sandbox", OWAView: "ThreeColumns" },
-        convertToRestId: function (id) {
+        convertToRestId: noRestIds ? undefined : function (id) {
           return toRest(id);
         },
         convertToEwsId: function (id) {

@@ -287,3 +287,18 @@ def test_a_preview_that_fails_has_the_try_again_it_names(live, page):
     alert.get_by_role("button", name="Try again").click()
     expect(page.locator(".preview-body")).to_be_visible()
     expect(page.locator(".preview").get_by_role("alert")).to_have_count(0)
+
+
+def test_after_the_verdict_the_pane_uses_the_rest_id_the_server_found(live, page):
+    # An Outlook without convertToRestId gives the pane an EWS id; the server translates it
+    # once, and later calls name the message by the REST id it answered with.
+    checks = requests_to(page, r"/api/eligibility$")
+    posts = requests_to(page, r"/api/recalls$")
+    open_pane(page, live, "AAMkAGRlbW8-sent01_forecast", noRestIds="1")
+    wait_for_verdict(page)
+    assert json.loads(checks[0].post_data)["idType"] == "ews"
+    page.get_by_role("button", name="Recall message…").click()
+    page.get_by_role("button", name="Recall now").click()
+    expect(page.locator("body[data-view=progress]")).to_be_attached(timeout=10_000)
+    body = json.loads(posts[0].post_data)
+    assert (body["messageId"], body["idType"]) == ("AAMkAGRlbW8-sent01_forecast", "rest")
