@@ -12,8 +12,6 @@ from typing import Any
 
 from jinja2 import Environment
 
-from .openapi import error_codes
-
 _ENV = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
 METHOD_ORDER = {"get": 0, "post": 1, "put": 2, "patch": 3, "delete": 4}
 
@@ -129,6 +127,20 @@ def intro(text: str) -> tuple[list[list[tuple[str, bool]]], list[list[tuple[str,
         return [(part, i % 2 == 1) for i, part in enumerate(item.split("`")) if part]
 
     return [pieces(p) for p in paragraphs], [pieces(b) for b in bullets]
+
+
+def error_codes(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
+    """Every error code in ``document``: code → {"statuses": [...], "operations": [...]}."""
+    found: dict[str, dict[str, list[str]]] = {}
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            for status, response in operation.get("responses", {}).items():
+                for code in response.get("x-error-codes", []):
+                    entry = found.setdefault(code, {"statuses": [], "operations": []})
+                    if status not in entry["statuses"]:
+                        entry["statuses"].append(status)
+                    entry["operations"].append(f"{method.upper()} {path}")
+    return dict(sorted(found.items()))
 
 
 def render_docs(document: dict[str, Any]) -> str:

@@ -25,6 +25,7 @@ from ..runtime import runtime
 from ..services.once import KEY_PATTERN
 from . import audit, config, corrections, eligibility, health, me, policy, recalls
 from .audit import Instant
+from .docs_page import STYLE, render_docs
 from .examples import EXAMPLES, SANDBOX_SIGN_IN, curl
 
 openapi = Blueprint("openapi", __name__)
@@ -217,8 +218,6 @@ def document():
 @openapi.get("/docs")
 def docs_page():
     """The document as a readable page: no script, so any Content-Security-Policy allows it."""
-    from .docs_page import render_docs
-
     document()  # builds and caches it
     response = Response(render_docs(current_app.extensions[EXTENSION]), mimetype="text/html")
     response.headers["Cache-Control"] = "no-cache"
@@ -227,8 +226,6 @@ def docs_page():
 
 @openapi.get("/docs.css")
 def docs_style():
-    from .docs_page import STYLE
-
     response = Response(STYLE, mimetype="text/css")
     response.headers["Cache-Control"] = "public, max-age=3600"
     return response
@@ -335,17 +332,3 @@ def _version() -> str:
         return metadata.version("recall-assistant")
     except metadata.PackageNotFoundError:  # a source tree that was never installed
         return "0"
-
-
-def error_codes(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """Every error code in ``document``: code → {"statuses": [...], "operations": [...]}."""
-    found: dict[str, dict[str, list[str]]] = {}
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
-            for status, response in operation.get("responses", {}).items():
-                for code in response.get("x-error-codes", []):
-                    entry = found.setdefault(code, {"statuses": [], "operations": []})
-                    if status not in entry["statuses"]:
-                        entry["statuses"].append(status)
-                    entry["operations"].append(f"{method.upper()} {path}")
-    return dict(sorted(found.items()))
