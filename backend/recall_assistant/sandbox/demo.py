@@ -16,9 +16,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
 
-from .app import sandbox
 from .html_text import html_to_text
 from .mailstore import StoredMessage, ews_id
+from .state import sandbox
 
 demo = Blueprint("sandbox_demo", __name__)
 

@@ -26,9 +26,9 @@ from flask import Blueprint, Response, request
 
 from ..devserver import NOTICED
 from . import graph_directory, graph_mail, graph_mail_actions
-from .app import Sandbox, sandbox
 from .graph_http import GraphError, GraphRequest, GraphResponse, error_response
 from .graph_router import VERSIONS, Router, dispatch, may_hold_a_mailbox
+from .state import Sandbox, sandbox
 
 graph = Blueprint("sandbox_graph", __name__)
 

@@ -33,7 +33,7 @@ from .graph_http import (
 from .tokens import GraphCaller, TokenRejected, graph_caller
 
 if TYPE_CHECKING:
-    from .app import Sandbox
+    from .state import Sandbox
 
 log = logging.getLogger(__name__)
 

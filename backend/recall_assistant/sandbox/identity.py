@@ -45,8 +45,8 @@ from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from ..config import GUID
 from ..devserver import NOTICED
-from .app import Sandbox, sandbox
 from .fixture import User
+from .state import Sandbox, sandbox
 from .tokens import GRAPH_APP_ID, TokenRejected, client_info
 
 identity = Blueprint("sandbox_identity", __name__)
