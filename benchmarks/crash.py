@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 from tests.reliability.crash import run_crash_drill
 
 

@@ -41,8 +41,8 @@ import requests
 from recall_assistant.app import create_app
 from recall_assistant.cli import settings_for_tenant
 from recall_assistant.config import load_settings
-from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
-from recall_assistant.devserver import make_dev_server
+from recall_assistant.ops.devcerts import DevCertificates, ensure_dev_certificates
+from recall_assistant.ops.devserver import make_dev_server
 from recall_assistant.sandbox.fixture import parse_tenant
 from tests.support import free_port
 

@@ -22,7 +22,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 from tests.reliability.faults import run_fault_drill
 
 

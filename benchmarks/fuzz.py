@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 from tests.reliability.fuzzing import conformance_cases, run_fuzz
 from tests.support.reliability import start_server
 

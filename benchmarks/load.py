@@ -31,7 +31,7 @@ import logging
 import tempfile
 from pathlib import Path
 
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 from tests.reliability.load import run_load_test
 
 

@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from recall_assistant.config import SandboxOptions
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 from tests.support import start_live_server
 
 MESSAGE = "AAMkAGRlbW8-sent10_everyone"  # two groups, outsiders, a shared mailbox: the most work

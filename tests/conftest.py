@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from recall_assistant.config import SandboxOptions, Settings
-from recall_assistant.devcerts import DevCertificates, ensure_dev_certificates
+from recall_assistant.ops.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.sandbox.fixture import TenantFixture
 from tests.support import LiveServer, sandbox_settings, start_live_server
 

@@ -12,8 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .config import Settings, load_sandbox_options, load_settings
-from .devcerts import DevCertificates, ensure_dev_certificates
 from .errors import ConfigError
+from .ops.devcerts import DevCertificates, ensure_dev_certificates
 
 EXIT_CONFIG = 2
 EXIT_CHECK_FAILED = 1
@@ -154,7 +154,7 @@ DEMO_DATABASE = "demo.db"
 
 def _demo(args: argparse.Namespace) -> int:
     from .config import default_data_dir
-    from .devserver import make_dev_server
+    from .ops.devserver import make_dev_server
     from .sandbox.fixture import load_tenant
 
     tenant = load_tenant(args.tenant)
@@ -186,7 +186,7 @@ def _positive(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from .server import Listen, run
+    from .ops.server import Listen, run
 
     settings = load_settings()
     if args.no_tls and (args.tls_cert or args.tls_key):
@@ -207,8 +207,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _check_config(args: argparse.Namespace) -> int:
-    from .checks import Checkup
     from .httpclient import new_session
+    from .ops.checks import Checkup
 
     settings = load_settings()  # bad settings: one line each on stderr, exit status 2
     token = _test_token(args)
@@ -269,7 +269,7 @@ def _without_password(database_url: str) -> str:
 def _manifest(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .manifests import manifest_target, write_manifests
+    from .ops.manifests import manifest_target, write_manifests
 
     base_url, client_id = args.base_url, args.client_id
     if base_url is None or client_id is None:  # only then do the settings matter

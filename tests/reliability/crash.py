@@ -24,7 +24,7 @@ from typing import Any
 
 import requests
 
-from recall_assistant.devcerts import DevCertificates
+from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.store import Store
 from recall_assistant.store.db import make_engine
 from tests.support import LiveServer

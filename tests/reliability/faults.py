@@ -23,7 +23,7 @@ from typing import Any
 import requests
 
 from recall_assistant.config import SandboxOptions
-from recall_assistant.devcerts import DevCertificates
+from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
 from tests.support import LiveServer
 from tests.support.reliability import SENDER, client, new_key, start_server

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 import requests
 
 from recall_assistant.config import SandboxOptions
-from recall_assistant.devcerts import DevCertificates
+from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
 from tests.support.reliability import UNLIMITED, new_key, start_backend, start_server, token
 

@@ -24,7 +24,7 @@ from typing import Any
 import requests
 
 from recall_assistant.config import SandboxOptions, Settings
-from recall_assistant.devcerts import DevCertificates
+from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import TenantFixture
 from tests.support import LiveServer, free_port, start_live_server
 

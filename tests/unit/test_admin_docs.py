@@ -59,7 +59,7 @@ def test_the_readme_sections_it_links_to_exist():
 
 def test_the_limits_gunicorn_enforces_are_the_ones_the_guide_states():
     from recall_assistant.auth.tokens import MAX_TOKEN_CHARS
-    from recall_assistant.server import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE
+    from recall_assistant.ops.server import LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE
 
     for figure in (LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_LINE, MAX_TOKEN_CHARS):
         assert f"{figure:,} " in DOC, figure

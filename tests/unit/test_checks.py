@@ -10,7 +10,7 @@ import pytest
 import requests
 import responses
 
-from recall_assistant.checks import CheckResult, Checkup
+from recall_assistant.ops.checks import CheckResult, Checkup
 from tests.support import sandbox_settings
 
 GRAPH = "https://graph.example"

@@ -14,7 +14,7 @@ import yaml  # PyYAML comes with the test tools (responses needs it)
 
 from recall_assistant.api.pages import MSAL_IN_ROOT
 from recall_assistant.config import load_settings
-from recall_assistant.server import KEEPALIVE_S, LIMIT_REQUEST_FIELD_SIZE
+from recall_assistant.ops.server import KEEPALIVE_S, LIMIT_REQUEST_FIELD_SIZE
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -8,7 +8,7 @@ import stat
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 
-from recall_assistant.devcerts import ensure_dev_certificates
+from recall_assistant.ops.devcerts import ensure_dev_certificates
 
 
 def test_certificates_are_created_once_then_reused(tmp_path):

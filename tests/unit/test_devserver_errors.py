@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 import ssl
 
-from recall_assistant.devserver import log_server_error
+from recall_assistant.ops.devserver import log_server_error
 
 
 def test_a_client_that_went_away_is_a_debug_line(caplog):
-    caplog.set_level(logging.DEBUG, logger="recall_assistant.devserver")
+    caplog.set_level(logging.DEBUG, logger="recall_assistant.ops.devserver")
     try:
         raise ssl.SSLEOFError(8, "EOF occurred in violation of protocol")
     except ssl.SSLError:
@@ -19,13 +19,13 @@ def test_a_client_that_went_away_is_a_debug_line(caplog):
 
 
 def test_a_dropped_handshake_is_a_debug_line(caplog):
-    caplog.set_level(logging.DEBUG, logger="recall_assistant.devserver")
+    caplog.set_level(logging.DEBUG, logger="recall_assistant.ops.devserver")
     log_server_error("Client ('127.0.0.1', 1) lost — peer dropped the TLS connection suddenly")
     assert [r.levelno for r in caplog.records] == [logging.DEBUG]
 
 
 def test_any_other_error_keeps_its_traceback(caplog):
-    caplog.set_level(logging.DEBUG, logger="recall_assistant.devserver")
+    caplog.set_level(logging.DEBUG, logger="recall_assistant.ops.devserver")
     try:
         raise ValueError("a bug")
     except ValueError:

@@ -8,7 +8,7 @@ import time
 
 import requests
 
-from recall_assistant.devserver import NOTICED, make_dev_server
+from recall_assistant.ops.devserver import NOTICED, make_dev_server
 
 
 def test_a_kept_alive_request_says_when_it_was_noticed(dev_certs):

@@ -12,7 +12,7 @@ import pytest
 
 from recall_assistant.cli import EXIT_CONFIG, main
 from recall_assistant.config import SANDBOX_CLIENT_ID
-from recall_assistant.manifests import manifest_target, render_manifests
+from recall_assistant.ops.manifests import manifest_target, render_manifests
 from tests.support.manifest import CLIENT_ID, ROOT, xml_checker
 
 check = xml_checker()

@@ -13,7 +13,7 @@ from flask import jsonify, request
 from recall_assistant.app import create_app
 from recall_assistant.auth.tokens import MAX_TOKEN_CHARS
 from recall_assistant.cli import EXIT_CONFIG, main
-from recall_assistant.server import Listen, behind_proxies, gunicorn_options
+from recall_assistant.ops.server import Listen, behind_proxies, gunicorn_options
 from tests.support import sandbox_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +32,7 @@ def clean_env(monkeypatch, tmp_path):
 def served(monkeypatch):
     """Run `serve` up to the point where gunicorn would start; return what it was given."""
     calls = []
-    monkeypatch.setattr("recall_assistant.server.run",
+    monkeypatch.setattr("recall_assistant.ops.server.run",
                         lambda settings, listen: calls.append((settings, listen)) or 0)
     return calls
 

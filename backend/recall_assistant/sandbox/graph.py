@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from flask import Blueprint, Response, request
 
-from ..devserver import NOTICED
+from ..ops.devserver import NOTICED
 from . import graph_directory, graph_mail, graph_mail_actions
 from .graph_http import GraphError, GraphRequest, GraphResponse, error_response
 from .graph_router import VERSIONS, Router, dispatch, may_hold_a_mailbox

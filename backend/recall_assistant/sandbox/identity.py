@@ -44,7 +44,7 @@ import jwt
 from flask import Blueprint, Response, g, jsonify, request, url_for
 
 from ..config import GUID
-from ..devserver import NOTICED
+from ..ops.devserver import NOTICED
 from .fixture import User
 from .state import Sandbox, sandbox
 from .tokens import GRAPH_APP_ID, TokenRejected, client_info

@@ -22,10 +22,10 @@ from urllib.parse import urlsplit
 import jwt
 import requests
 
-from .auth.tokens import Caller
-from .config import Settings
-from .errors import InvalidToken, RecallAssistantError
-from .graph.client import GraphClient, RetryPolicy, odata_string, path_segment
+from ..auth.tokens import Caller
+from ..config import Settings
+from ..errors import InvalidToken, RecallAssistantError
+from ..graph.client import GraphClient, RetryPolicy, odata_string, path_segment
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
 NAME_WIDTH = 22
@@ -149,7 +149,7 @@ class Checkup:
         return expected
 
     def front_end(self) -> str:
-        from .api.pages import frontend_dir, msal_bundle_path
+        from ..api.pages import frontend_dir, msal_bundle_path
 
         folder = frontend_dir(self.settings)
         missing = [name for name in FRONTEND_FILES if not (folder / name).is_file()]
@@ -196,8 +196,8 @@ class Checkup:
         return f"{usable} signing key{'s' if usable != 1 else ''}"
 
     def token(self) -> str:
-        from .auth.authority import Authority
-        from .auth.tokens import TokenValidator
+        from ..auth.authority import Authority
+        from ..auth.tokens import TokenValidator
 
         if not self.test_token:
             raise _Skip("give --test-token or --test-token-file (a token the task pane sent) "
@@ -217,7 +217,7 @@ class Checkup:
         return f"a Graph token for {caller.address or caller.oid}"
 
     def graph_me(self) -> str:
-        from .graph.directory import signed_in_user
+        from ..graph.directory import signed_in_user
 
         if self._graph_token is None:
             raise _Skip("needs a test token" if not self.test_token
@@ -283,7 +283,7 @@ class Checkup:
         return self._caller
 
     def _graph_tokens(self) -> Any:
-        from .auth.obo import GraphTokens
+        from ..auth.obo import GraphTokens
 
         if self._tokens is None:
             self._tokens = GraphTokens(self.settings, self.session)
@@ -307,8 +307,8 @@ def check_database(settings: Settings) -> str:
     from sqlalchemy.exc import ArgumentError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    from .store.db import make_engine, ping
-    from .store.migrate import current_revision, head_revision
+    from ..store.db import make_engine, ping
+    from ..store.migrate import current_revision, head_revision
 
     try:
         url = make_url(settings.database_url)

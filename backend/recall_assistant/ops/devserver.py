@@ -22,7 +22,7 @@ from cheroot.ssl.builtin import BuiltinSSLAdapter
 # Graph calls out four at a time: leave plenty of threads for that.
 THREADS = 32
 
-log = logging.getLogger("recall_assistant.devserver")
+log = logging.getLogger("recall_assistant.ops.devserver")
 
 # A client that went away mid-answer (a browser tab closed, a worker killed) is not our error.
 _GONE = (ConnectionError, ssl.SSLEOFError, ssl.SSLZeroReturnError)

@@ -22,8 +22,8 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .auth.tokens import MAX_TOKEN_CHARS
-from .config import Settings
+from ..auth.tokens import MAX_TOKEN_CHARS
+from ..config import Settings
 
 # A worker that stops answering gunicorn's heartbeat for this long is restarted. With gthread
 # the heartbeat does not wait for requests, so this bounds a stuck process, not a slow call.
@@ -105,7 +105,7 @@ def behind_proxies(app: Flask, proxy_count: int) -> Flask:
 
 def make_worker_app(settings: Settings) -> Flask:
     """The WSGI app one worker serves."""
-    from .app import create_app
+    from ..app import create_app
     return behind_proxies(create_app(settings), settings.proxy_count)
 
 
@@ -136,7 +136,7 @@ def run(settings: Settings, listen: Listen,
               "RA_PROXY_COUNT to the number of proxies in front.", file=sys.stderr, flush=True)
     # Each worker keeps its own counters; this folder lets a scrape of any one add them up.
     # It must be set before a worker first imports prometheus_client.
-    from .metrics_setup import prepare_multiprocess_metrics
+    from ..metrics_setup import prepare_multiprocess_metrics
 
     prepare_multiprocess_metrics(os.environ)
     BackendServer().run()

@@ -25,10 +25,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
 
-from .config import GUID
-from .errors import ConfigError
+from ..config import GUID
+from ..errors import ConfigError
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TEMPLATES = ROOT / "addin-manifest"
 ASSETS = ROOT / "frontend" / "assets"
 PACKAGE_ICONS = ("color.png", "outline.png")
