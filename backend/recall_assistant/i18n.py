@@ -24,7 +24,7 @@ from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
 from .recall.reasons import OUTCOME_TEXTS, REASON_TEXTS
-from .recall.templates import CorrectionTemplate
+from .recall.templates import CorrectionTemplate, format_sent_date
 
 LANGUAGES = ("en", "de", "fr")
 LOCALES = Path(__file__).with_name("locales")
@@ -62,9 +62,6 @@ def time_zone(name: str | None) -> dt.tzinfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
-_EN_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
 # Babel's date patterns for the date part; the time is HH:mm and the zone's short name.
 _DATE_PATTERNS = {"de": "EEEE, d. MMMM y", "fr": "EEEE d MMMM y"}
 
@@ -72,15 +69,10 @@ _DATE_PATTERNS = {"de": "EEEE, d. MMMM y", "fr": "EEEE d MMMM y"}
 def format_when(when: dt.datetime | None, language: str = "en") -> str:
     """A moment as a person reads it, in its own zone: "Thursday 26 November 2026, 12:00 UTC",
     "Donnerstag, 26. November 2026, 13:00 CET", "jeudi 26 novembre 2026, 13:00 CET"."""
-    if when is None:
-        return ""
-    zone = when.tzname() or ""
-    clock = f"{when.hour:02d}:{when.minute:02d}"
-    if language in _DATE_PATTERNS:
-        day = format_date(when.date(), _DATE_PATTERNS[language], locale=language)
-    else:
-        day = f"{_EN_DAYS[when.weekday()]} {when.day} {_EN_MONTHS[when.month - 1]} {when.year}"
-    return f"{day}, {clock} {zone}".rstrip()
+    if when is None or language not in _DATE_PATTERNS:
+        return format_sent_date(when)  # English, as the templates have always written it
+    day = format_date(when.date(), _DATE_PATTERNS[language], locale=language)
+    return f"{day}, {when.hour:02d}:{when.minute:02d} {when.tzname() or ''}".rstrip()
 
 
 def format_wait(seconds: float, language: str = "en") -> str:

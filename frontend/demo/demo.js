@@ -52,6 +52,12 @@ function currentUser() {
   return users.find((u) => u.mail === userSelect.value) || users[0];
 }
 
+/** The user picker, on `wanted` when that user exists, else on the first. */
+function fillUsers(wanted) {
+  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
+  userSelect.value = users.some((u) => u.mail === wanted) ? wanted : users[0].mail;
+}
+
 function fillMessages(wanted) {
   const user = currentUser();
   messageSelect.replaceChildren(...user.messages.map((m) =>
@@ -141,8 +147,7 @@ async function refresh() {
   if (!(await loadMailboxes())) {
     return;
   }
-  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
-  userSelect.value = users.some((u) => u.mail === wantedUser) ? wantedUser : users[0].mail;
+  fillUsers(wantedUser);
   fillMessages(wantedMessage);
   const user = currentUser();
   showMessage(user, user.messages.find((m) => m.id === messageSelect.value));
@@ -170,8 +175,7 @@ async function reset() {
   if (!(await loadMailboxes())) {
     return;
   }
-  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
-  userSelect.value = users.some((u) => u.mail === start.user) ? start.user : users[0].mail;
+  fillUsers(start.user);
   fillMessages(start.message);
   open();
   status.textContent = "Sandbox reset: every mailbox is as it was seeded, and nothing is "
@@ -183,9 +187,7 @@ async function init() {
   if (!(await loadMailboxes())) {
     return;
   }
-  userSelect.replaceChildren(...users.map((u) => option(u.mail, `${u.displayName} <${u.mail}>`)));
-  const wantedUser = (params.get("user") || start.user || "").toLowerCase();
-  userSelect.value = users.some((u) => u.mail === wantedUser) ? wantedUser : users[0].mail;
+  fillUsers((params.get("user") || start.user || "").toLowerCase());
   fillMessages(params.get("message"));
   if (params.get("lang")) {
     langSelect.value = params.get("lang");

@@ -6,7 +6,7 @@
  * reason that opens to the names. Groups the message went to and the sender's own copy last.
  */
 
-import { ago, chipLabel, headline, plural, reasonText, t } from "../strings.js";
+import { ago, chipLabel, has, headline, plural, reasonText, t } from "../strings.js";
 import { contactLinks } from "./contact.js";
 import { h, icon, untrusted, withUntrusted } from "./dom.js";
 import { stripBidiControls } from "../text.js";
@@ -133,7 +133,7 @@ function reasonSection(id, title, people, subject, tone) {
 export function reachLine(bucket) {
   const count = bucket.people.length;
   const code = bucket.codes.length === 1 ? bucket.codes[0] : null;
-  if (code && t(`reach.${code}.one`) !== `reach.${code}.one`) {
+  if (code && has(`reach.${code}.one`)) {
     return plural(`reach.${code}`, count);
   }
   return plural("reach.other", count, { what: chipLabels(bucket.codes).join(" · ") || "—" });

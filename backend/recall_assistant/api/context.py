@@ -61,6 +61,13 @@ def reader(time_zone: str | None = None) -> i18n.Reader:
     return i18n.Reader(language(), time_zone)
 
 
+def said_in(language: str, response: Any) -> Any:
+    """``response``, marked as written in ``language`` for the caller and for caches."""
+    response.headers["Content-Language"] = language
+    response.vary.add("Accept-Language")
+    return response
+
+
 def current_caller() -> Caller:
     """The caller of the current request (inside a view decorated with require_user)."""
     return g.caller

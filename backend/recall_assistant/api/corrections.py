@@ -10,7 +10,7 @@ from ..runtime import runtime
 from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action, checked_key, run_once
-from .context import current_caller, language, reader, require_user
+from .context import current_caller, language, reader, require_user, said_in
 from .recalls import eligibility_caller, graph_clients, once_response
 from .validation import json_body, load, time_zone_field
 
@@ -85,10 +85,10 @@ def list_templates():
     caller's language)."""
     rt = runtime()
     catalog = rt.corrections.catalog()
-    said_in = language()
-    response = jsonify(templates=[template_json(t) for t in rt.corrections.templates_for(said_in)])
-    response.headers["ETag"] = f'"{catalog.version}-{said_in}"'
-    response.vary.add("Accept-Language")
+    reader_language = language()
+    response = said_in(reader_language, jsonify(templates=[
+        template_json(t) for t in rt.corrections.templates_for(reader_language)]))
+    response.headers["ETag"] = f'"{catalog.version}-{reader_language}"'
     return response
 
 

@@ -11,7 +11,7 @@ from .. import i18n
 from ..graph.client import GraphClient
 from ..runtime import runtime
 from ..services.eligibility import Caller, ItemRef
-from .context import current_caller, language, require_user
+from .context import current_caller, language, require_user, said_in
 from .validation import json_body, load
 
 eligibility = Blueprint("eligibility", __name__, url_prefix="/api")
@@ -163,8 +163,5 @@ def check_eligibility():
     result = rt.eligibility.check(
         Caller(tenant_id=caller.tid, user_id=caller.oid, address=caller.address or ""),
         ItemRef(body["itemId"], body["idType"]), graph, app_graph)
-    said_in = language()
-    response = jsonify(eligibility_json(result, said_in))
-    response.headers["Content-Language"] = said_in
-    response.vary.add("Accept-Language")
-    return response
+    reader_language = language()
+    return said_in(reader_language, jsonify(eligibility_json(result, reader_language)))

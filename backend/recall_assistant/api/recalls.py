@@ -17,7 +17,7 @@ from ..services.eligibility import Caller, ItemRef
 from ..services.once import Outcome, before_action, checked_key, run_once
 from ..services.recall import NothingToRetry, action_summary, already_recalled
 from ..store import AlreadyRecalled
-from .context import current_caller, language, reader, require_user
+from .context import current_caller, language, reader, require_user, said_in
 from .validation import json_body, load, time_zone_field
 
 recalls = Blueprint("recalls", __name__, url_prefix="/api")
@@ -278,7 +278,8 @@ def recall_status(action_id: str):
     graph, app_graph = graph_clients(rt)
     status = rt.recalls.status(current_caller().oid, action_id[:64], graph, app_graph,
                                request_id=g.get("request_id"))
-    return _said_in(language(), jsonify(_localised(status, language())))
+    reader_language = language()
+    return said_in(reader_language, jsonify(_localised(status, reader_language)))
 
 
 @recalls.get("/recalls")
@@ -293,9 +294,9 @@ def recalls_for_message():
     caller_oid = current_caller().oid
     found = rt.recalls.for_message(caller_oid, message.internet_message_id or "")
     found.sort(key=lambda a: a.created_at, reverse=True)
-    said_in = language()
-    return _said_in(said_in, jsonify(recalls=[
-        _localised(rt.recalls.status(caller_oid, a.id, graph, app_graph), said_in)
+    reader_language = language()
+    return said_in(reader_language, jsonify(recalls=[
+        _localised(rt.recalls.status(caller_oid, a.id, graph, app_graph), reader_language)
         for a in found[:5]]))
 
 
@@ -308,8 +309,3 @@ def _localised(status: dict[str, Any], said_in: str) -> dict[str, Any]:
                                               said_in, reason["text"])
     return status
 
-
-def _said_in(said_in: str, response: Any) -> Any:
-    response.headers["Content-Language"] = said_in
-    response.vary.add("Accept-Language")
-    return response

@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 
 from .html_text import html_to_text
 from .mailstore import StoredMessage, ews_id
-from .state import sandbox
+from .state import Sandbox, sandbox
 
 demo = Blueprint("sandbox_demo", __name__)
 
@@ -53,7 +53,7 @@ def reset() -> tuple[Response, int]:
     return jsonify(reset=True), 200
 
 
-def _start(sb) -> dict:
+def _start(sb: Sandbox) -> dict:
     tenant = sb.tenant
     wanted = tenant.demo_start
     seeded = [m for m in tenant.messages if m.folder == "sentitems"]
