@@ -14,16 +14,17 @@ from sqlalchemy.engine import Engine
 from werkzeug.exceptions import HTTPException
 
 from . import errors
+from .api.cors import install_cors
+from .api.ratelimits import install_rate_limits
+from .api.runtime import Runtime
+from .api.security import install_security
+from .api.telemetry import install_telemetry
 from .auth.authority import Authority
 from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
-from .cors import install_cors
 from .httpclient import new_session
 from .logs import configure_logging
-from .ratelimits import install_rate_limits
-from .runtime import Runtime
-from .security import install_security
 from .send_policy import load_send_policy
 from .services.correction import CorrectionService
 from .services.directory_cache import TtlCache
@@ -33,7 +34,6 @@ from .services.send_policy import SendPolicyService
 from .store import Store
 from .store.cursors import cursor_key
 from .store.db import make_engine
-from .telemetry import install_telemetry
 
 log = logging.getLogger(__name__)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from recall_assistant.api.ratelimits import LIMITED_ROUTES
 from recall_assistant.app import create_app
 from recall_assistant.config import load_settings
 from recall_assistant.errors import ConfigError
-from recall_assistant.ratelimits import LIMITED_ROUTES
 from tests.support.entra import FakeEntra, tenant_env, tenant_settings
 
 OTHER_OID = "0a1b2c3d-0000-4000-8000-0000000megan"
@@ -144,7 +144,7 @@ def test_redis_storage_without_its_driver_is_a_clear_start_up_error(tmp_path):
 # -- the in-memory counters -------------------------------------------------------------------
 
 def test_in_memory_counters_use_our_storage_and_others_are_left_as_configured(client):
-    from recall_assistant.ratelimits import EXTENSION, QuietMemoryStorage, storage_uri
+    from recall_assistant.api.ratelimits import EXTENSION, QuietMemoryStorage, storage_uri
 
     assert storage_uri("memory://") == "ra-memory://"
     assert storage_uri("redis://cache:6379/0") == "redis://cache:6379/0"
@@ -155,7 +155,7 @@ def test_counting_a_request_starts_no_thread(monkeypatch):
     import limits.storage.memory as memory
     from limits import parse, strategies
 
-    from recall_assistant.ratelimits import QuietMemoryStorage
+    from recall_assistant.api.ratelimits import QuietMemoryStorage
 
     # The hook we replace must still exist in limits, or the override silently does nothing.
     assert hasattr(memory.MemoryStorage, "_MemoryStorage__schedule_expiry")
@@ -173,7 +173,7 @@ def test_counting_a_request_starts_no_thread(monkeypatch):
 def test_expired_counters_are_forgotten_without_a_thread(monkeypatch):
     import limits.storage.memory as memory
 
-    from recall_assistant.ratelimits import QuietMemoryStorage
+    from recall_assistant.api.ratelimits import QuietMemoryStorage
 
     now = [1000.0]
     monkeypatch.setattr(memory.time, "time", lambda: now[0])
@@ -188,7 +188,7 @@ def test_expired_counters_are_forgotten_without_a_thread(monkeypatch):
 
 
 def test_only_the_limited_routes_are_counted(client, entra, monkeypatch):
-    from recall_assistant.ratelimits import EXTENSION
+    from recall_assistant.api.ratelimits import EXTENSION
 
     limits = client.application.extensions[EXTENSION]
     counted = []
@@ -204,7 +204,7 @@ def test_only_the_limited_routes_are_counted(client, entra, monkeypatch):
 
 
 def test_an_unreachable_shared_storage_means_counting_alone_for_a_while(settings, caplog):
-    from recall_assistant.ratelimits import RateLimits
+    from recall_assistant.api.ratelimits import RateLimits
 
     now = [100.0]
     limits = RateLimits(settings.replace(rate_limit_read="2/minute"), clock=lambda: now[0])
@@ -217,7 +217,7 @@ def test_an_unreachable_shared_storage_means_counting_alone_for_a_while(settings
             raise ConnectionError("redis went away")
 
     limits._shared = Down()
-    with caplog.at_level("WARNING", logger="recall_assistant.ratelimits"):
+    with caplog.at_level("WARNING", logger="recall_assistant.api.ratelimits"):
         answers = [limits.wait("POST", "eligibility.check_eligibility", "user:t:o")
                    for _ in range(3)]
     # Nobody is refused for the storage's sake; the process's own counters still hold the

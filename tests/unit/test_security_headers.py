@@ -7,8 +7,8 @@ import io
 import pytest
 from flask import request
 
+from recall_assistant.api.security import OUTLOOK_FRAME_ANCESTORS, page_policy
 from recall_assistant.app import create_app
-from recall_assistant.security import OUTLOOK_FRAME_ANCESTORS, page_policy
 from tests.support import sandbox_settings
 from tests.support.entra import tenant_settings
 

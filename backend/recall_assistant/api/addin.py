@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, send_from_directory
 
-from ..runtime import runtime
 from .pages import frontend_dir
+from .runtime import runtime
 
 addin = Blueprint("addin", __name__)
 

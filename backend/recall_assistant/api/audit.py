@@ -17,10 +17,10 @@ from flask import Blueprint, Response, jsonify
 from flask import request as http_request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..runtime import runtime
 from ..store import AUDIT_PAGE_MAX, AuditPage
 from ..store.audit_export import csv_lines, event_json, iso_utc, parse_instant
 from .context import current_caller, require_admin
+from .runtime import runtime
 from .validation import load
 
 audit = Blueprint("audit", __name__, url_prefix="/api")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from marshmallow import Schema, fields
 
-from ..runtime import runtime
+from .runtime import runtime
 
 config = Blueprint("config", __name__, url_prefix="/api")
 

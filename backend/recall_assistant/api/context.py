@@ -19,7 +19,7 @@ from flask import g, request
 from .. import i18n
 from ..auth.tokens import Caller
 from ..errors import Forbidden
-from ..runtime import runtime
+from .runtime import runtime
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -6,12 +6,12 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..recall.audience import AUDIENCES
-from ..runtime import runtime
 from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action, checked_key, run_once
 from .context import current_caller, language, reader, require_user, said_in
 from .recalls import eligibility_caller, graph_clients, once_response
+from .runtime import runtime
 from .validation import json_body, load, time_zone_field
 
 corrections = Blueprint("corrections", __name__, url_prefix="/api")

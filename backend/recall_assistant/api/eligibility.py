@@ -9,9 +9,9 @@ from marshmallow import Schema, fields, validate
 
 from .. import i18n
 from ..graph.client import GraphClient
-from ..runtime import runtime
 from ..services.eligibility import Caller, ItemRef
 from .context import current_caller, language, require_user, said_in
+from .runtime import runtime
 from .validation import json_body, load
 
 eligibility = Blueprint("eligibility", __name__, url_prefix="/api")

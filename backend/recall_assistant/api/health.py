@@ -9,8 +9,8 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import RecallAssistantError
-from ..runtime import runtime
 from ..store.db import ping
+from .runtime import runtime
 
 health = Blueprint("health", __name__)
 log = logging.getLogger(__name__)

@@ -7,8 +7,8 @@ from marshmallow import Schema, fields
 
 from ..graph.client import GraphClient
 from ..graph.directory import signed_in_user
-from ..runtime import runtime
 from .context import current_caller, require_user
+from .runtime import runtime
 
 me = Blueprint("me", __name__, url_prefix="/api")
 

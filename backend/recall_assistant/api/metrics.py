@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from ..errors import Unauthorized
 from ..metrics import exposition
-from ..runtime import runtime
+from .runtime import runtime
 
 metrics_api = Blueprint("metrics", __name__)
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Blueprint, Response, abort, send_from_directory
 
 from ..config import Settings
-from ..runtime import runtime
+from .runtime import runtime
 
 pages = Blueprint("pages", __name__)
 

@@ -7,10 +7,10 @@ from flask import Blueprint, current_app, g, jsonify
 from marshmallow import Schema, fields, validate
 
 from ..graph.client import GraphClient
-from ..runtime import runtime
 from ..send_policy import CHECKS, HOLD_FOR, policy_document
 from ..services.send_policy import SendPolicyService
 from .context import current_caller, require_user
+from .runtime import runtime
 
 policy = Blueprint("policy", __name__, url_prefix="/api")
 

@@ -12,12 +12,12 @@ from ..errors import RecallAssistantError
 from ..graph.client import GraphClient
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
-from ..runtime import Runtime, runtime
 from ..services.eligibility import Caller, ItemRef
 from ..services.once import Outcome, before_action, checked_key, run_once
 from ..services.recall import NothingToRetry, action_summary, already_recalled
 from ..store import AlreadyRecalled
 from .context import current_caller, language, reader, require_user, said_in
+from .runtime import Runtime, runtime
 from .validation import json_body, load, time_zone_field
 
 recalls = Blueprint("recalls", __name__, url_prefix="/api")

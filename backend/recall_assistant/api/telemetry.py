@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from . import metrics
+from .. import metrics
 
 access_log = logging.getLogger("recall_assistant.access")
 

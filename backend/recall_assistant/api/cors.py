@@ -13,8 +13,8 @@ from typing import Any
 
 from flask import Flask, make_response, request
 
-from .config import Settings
-from .errors import Forbidden
+from ..config import Settings
+from ..errors import Forbidden
 
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = "Authorization, Content-Type, Idempotency-Key, X-Request-ID"

@@ -8,14 +8,14 @@ import requests
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from .auth.authority import Authority
-from .auth.obo import GraphTokens
-from .auth.tokens import TokenValidator
-from .config import Settings
-from .services.correction import CorrectionService
-from .services.eligibility import EligibilityService
-from .services.recall import RecallService
-from .store import Store
+from ..auth.authority import Authority
+from ..auth.obo import GraphTokens
+from ..auth.tokens import TokenValidator
+from ..config import Settings
+from ..services.correction import CorrectionService
+from ..services.eligibility import EligibilityService
+from ..services.recall import RecallService
+from ..store import Store
 
 
 @dataclass

@@ -21,8 +21,8 @@ from urllib.parse import urlsplit
 
 from flask import Flask, request
 
-from .config import Settings
-from .errors import PayloadTooLarge
+from ..config import Settings
+from ..errors import PayloadTooLarge
 
 OFFICE_JS_ORIGIN = "https://appsforoffice.microsoft.com"
 # office.js in Outlook on Windows (classic and new) loads MicrosoftAjax.js from here and does not

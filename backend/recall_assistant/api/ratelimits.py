@@ -25,8 +25,8 @@ from limits.errors import ConfigurationError
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import SlidingWindowCounterRateLimiter
 
-from .config import Settings
-from .errors import ConfigError, RecallAssistantError, TooManyRequests
+from ..config import Settings
+from ..errors import ConfigError, RecallAssistantError, TooManyRequests
 from .runtime import runtime
 
 log = logging.getLogger(__name__)
