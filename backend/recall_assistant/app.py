@@ -30,7 +30,9 @@ from .services.correction import CorrectionService
 from .services.directory_cache import TtlCache
 from .services.eligibility import EligibilityService
 from .services.recall import RecallService
+from .services.recall_request import RecallRequests
 from .services.send_policy import SendPolicyService
+from .services.session import Sessions
 from .store import Store
 from .store.cursors import cursor_key
 from .store.db import make_engine
@@ -77,18 +79,22 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
                            cursor_key=_cursor_key(settings))
     store.prepare()
     eligibility = EligibilityService(settings, TtlCache(settings.directory_cache_ttl_s))
+    recalls = RecallService(store, eligibility, report_wait_s=settings.recall_report_wait_s)
+    corrections = CorrectionService(store, eligibility, settings.templates_dir)
+    graph_tokens = graph_tokens or GraphTokens(settings, session)
     app.extensions["recall_assistant"] = Runtime(
         settings=settings,
         engine=engine,
         http=session,
         authority=authority,
         token_validator=token_validator or TokenValidator(settings, authority),
-        graph_tokens=graph_tokens or GraphTokens(settings, session),
+        graph_tokens=graph_tokens,
         eligibility=eligibility,
         store=store,
-        recalls=RecallService(store, eligibility,
-                              report_wait_s=settings.recall_report_wait_s),
-        corrections=CorrectionService(store, eligibility, settings.templates_dir),
+        recalls=recalls,
+        corrections=corrections,
+        recall_requests=RecallRequests(store, recalls, corrections),
+        sessions=Sessions(settings, session, graph_tokens.for_app),
     )
     app.extensions["send_policy"] = SendPolicyService(
         send_policy, TtlCache(settings.directory_cache_ttl_s))

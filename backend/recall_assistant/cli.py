@@ -302,7 +302,7 @@ def _audit_commands(commands: Any) -> None:
 
 
 def _instant(text: str) -> Any:
-    from .store.audit_export import parse_instant
+    from .services.audit import parse_instant
 
     try:
         return parse_instant(text)
@@ -328,8 +328,8 @@ def _export_tenant(settings: Any, wanted: str | None) -> str | None:
 
 
 def _audit_export(args: argparse.Namespace) -> int:
+    from .services.audit import write_csv, write_json
     from .store import Store, StoreUnavailable
-    from .store.audit_export import write_csv, write_json
     from .store.db import make_engine
 
     settings = load_settings()

@@ -12,8 +12,7 @@ import threading
 import pytest
 from sqlalchemy.exc import StatementError
 
-from recall_assistant.store import Actor, AuditEvent, InvalidCursor, Store
-from recall_assistant.store.audit_export import (
+from recall_assistant.services.audit import (
     COLUMNS,
     csv_cell,
     csv_lines,
@@ -22,6 +21,7 @@ from recall_assistant.store.audit_export import (
     write_csv,
     write_json,
 )
+from recall_assistant.store import Actor, AuditEvent, InvalidCursor, Store
 from recall_assistant.store.cursors import MAX_ID, CursorSigner, Position, cursor_key
 from recall_assistant.store.db import make_engine
 

@@ -17,8 +17,7 @@ from flask import Blueprint, Response, jsonify
 from flask import request as http_request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ..store import AUDIT_PAGE_MAX, AuditPage
-from ..store.audit_export import csv_lines, event_json, iso_utc, parse_instant
+from ..services.audit import PAGE_MAX, csv_lines, event_json, iso_utc, parse_instant
 from .context import current_caller, require_admin
 from .runtime import runtime
 from .validation import load
@@ -45,7 +44,7 @@ class AuditQuery(Schema):
     until = Instant(data_key="to", load_default=None)
     format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
     limit = fields.Integer(load_default=DEFAULT_LIMIT,
-                           validate=validate.Range(min=1, max=AUDIT_PAGE_MAX))
+                           validate=validate.Range(min=1, max=PAGE_MAX))
     cursor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
 
     @validates_schema
@@ -99,7 +98,7 @@ def list_events():
     return response
 
 
-def _next_url(query: dict[str, Any], page: AuditPage) -> str | None:
+def _next_url(query: dict[str, Any], page: Any) -> str | None:
     if page.next_cursor is None:
         return None
     params = {"from": iso_utc(query["since"]) if query["since"] else None,

@@ -19,6 +19,7 @@ from flask import g, request
 from .. import i18n
 from ..auth.tokens import Caller
 from ..errors import Forbidden
+from ..services.session import Sender, Session
 from .runtime import runtime
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -71,6 +72,15 @@ def said_in(language: str, response: Any) -> Any:
 def current_caller() -> Caller:
     """The caller of the current request (inside a view decorated with require_user)."""
     return g.caller
+
+
+def current_session() -> Session:
+    """The caller's session with Microsoft 365 for this request (opened once, on first use)."""
+    if "session" not in g:
+        caller = g.caller
+        g.session = runtime().sessions.open(
+            Sender(caller.tid, caller.oid, caller.address or ""), g.graph_token)
+    return g.session
 
 
 def _authenticate() -> Caller:

@@ -9,8 +9,8 @@ from ..recall.audience import AUDIENCES
 from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action, checked_key, run_once
-from .context import current_caller, language, reader, require_user, said_in
-from .recalls import eligibility_caller, graph_clients, once_response
+from .context import current_caller, current_session, language, reader, require_user, said_in
+from .recalls import once_response
 from .runtime import runtime
 from .validation import json_body, load, time_zone_field
 
@@ -93,13 +93,12 @@ def list_templates():
 
 
 def _draft(body):
-    rt = runtime()
-    graph, app_graph = graph_clients(rt)
-    draft, checked = rt.corrections.draft(
-        eligibility_caller(), ItemRef(body["messageId"], body["idType"]), body["templateId"],
-        body["values"], body["audience"], body["recipients"], graph, app_graph,
+    session = current_session()
+    draft, checked = runtime().corrections.draft(
+        session.sender, ItemRef(body["messageId"], body["idType"]), body["templateId"],
+        body["values"], body["audience"], body["recipients"], session.graph, session.app_graph,
         sender_name=current_caller().name or "", reader=reader(body["timeZone"]))
-    return draft, checked, graph
+    return draft, checked, session.graph
 
 
 @corrections.post("/corrections/preview")

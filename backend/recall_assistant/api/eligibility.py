@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, jsonify
 from marshmallow import Schema, fields, validate
 
 from .. import i18n
-from ..graph.client import GraphClient
-from ..services.eligibility import Caller, ItemRef
-from .context import current_caller, language, require_user, said_in
+from ..services.eligibility import ItemRef
+from .context import current_session, language, require_user, said_in
 from .runtime import runtime
 from .validation import json_body, load
 
@@ -155,13 +154,8 @@ _REQUEST = EligibilityRequest()
 def check_eligibility():
     """The verdict per recipient for one of the caller's sent messages."""
     body = load(_REQUEST, json_body())
-    rt = runtime()
-    caller = current_caller()
-    graph = GraphClient.from_settings(rt.http, rt.settings, g.graph_token)
-    app_graph = (GraphClient.from_settings(rt.http, rt.settings, rt.graph_tokens.for_app)
-                 if rt.settings.deep_check else None)
-    result = rt.eligibility.check(
-        Caller(tenant_id=caller.tid, user_id=caller.oid, address=caller.address or ""),
-        ItemRef(body["itemId"], body["idType"]), graph, app_graph)
+    session = current_session()
+    result = runtime().eligibility.check(session.sender, ItemRef(body["itemId"], body["idType"]),
+                                         session.graph, session.app_graph)
     reader_language = language()
     return said_in(reader_language, jsonify(eligibility_json(result, reader_language)))

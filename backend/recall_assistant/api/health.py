@@ -9,7 +9,6 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..errors import RecallAssistantError
-from ..store.db import ping
 from .runtime import runtime
 
 health = Blueprint("health", __name__)
@@ -38,7 +37,7 @@ def readyz():
     rt = runtime()
     checks: dict[str, str] = {}
     try:
-        ping(rt.engine)
+        rt.store.ping()
         checks["database"] = "ok"
     except SQLAlchemyError as exc:
         log.warning("readiness: database not reachable: %s", type(exc).__name__)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, jsonify
 from marshmallow import Schema, fields
 
-from ..graph.client import GraphClient
-from ..graph.directory import signed_in_user
-from .context import current_caller, require_user
-from .runtime import runtime
+from ..services.profile import profile
+from .context import current_caller, current_session, require_user
 
 me = Blueprint("me", __name__, url_prefix="/api")
 
@@ -44,12 +42,7 @@ def get_me():
 @me.get("/me/profile")
 @require_user
 def get_profile():
-    """The caller's directory profile, read from Graph on their behalf.
-
-    The pane calls this first: it proves the whole chain (our token, the on-behalf-of
-    exchange, Graph) and surfaces a consent problem before the sender needs an answer.
-    """
-    rt = runtime()
-    person = signed_in_user(GraphClient.from_settings(rt.http, rt.settings, g.graph_token))
+    """The caller's directory profile, read from Graph on their behalf."""
+    person = profile(current_session())
     return jsonify(id=person.id, displayName=person.display_name, mail=person.mail,
                    businessPhones=list(person.business_phones))

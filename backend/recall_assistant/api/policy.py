@@ -3,14 +3,12 @@ internal domains, recipient limit, hold)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, g, jsonify
+from flask import Blueprint, current_app, jsonify
 from marshmallow import Schema, fields, validate
 
-from ..graph.client import GraphClient
 from ..send_policy import CHECKS, HOLD_FOR, policy_document
 from ..services.send_policy import SendPolicyService
-from .context import current_caller, require_user
-from .runtime import runtime
+from .context import current_caller, current_session, require_user
 
 policy = Blueprint("policy", __name__, url_prefix="/api")
 
@@ -47,7 +45,5 @@ def send_policy_service() -> SendPolicyService:
 @require_user
 def get_policy():
     """The organisation's on-send policy, internal domains filled in for the caller's tenant."""
-    rt = runtime()
-    graph = GraphClient.from_settings(rt.http, rt.settings, g.graph_token)
-    effective = send_policy_service().for_tenant(current_caller().tid, graph)
+    effective = send_policy_service().for_tenant(current_caller().tid, current_session().graph)
     return jsonify(policy_document(effective))

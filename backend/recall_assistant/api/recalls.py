@@ -8,16 +8,14 @@ from flask import Blueprint, Response, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from .. import i18n
-from ..errors import RecallAssistantError
-from ..graph.client import GraphClient
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
-from ..services.eligibility import Caller, ItemRef
-from ..services.once import Outcome, before_action, checked_key, run_once
-from ..services.recall import NothingToRetry, action_summary, already_recalled
-from ..store import AlreadyRecalled
-from .context import current_caller, language, reader, require_user, said_in
-from .runtime import Runtime, runtime
+from ..services.eligibility import ItemRef
+from ..services.once import Outcome, checked_key, run_once
+from ..services.recall import action_summary
+from ..services.recall_request import Replacement
+from .context import current_caller, current_session, language, reader, require_user, said_in
+from .runtime import runtime
 from .validation import json_body, load, time_zone_field
 
 recalls = Blueprint("recalls", __name__, url_prefix="/api")
@@ -163,19 +161,6 @@ class RecallList(Schema):
                           metadata={"description": "Newest first, at most five."})
 
 
-def graph_clients(rt: Runtime) -> tuple[GraphClient, GraphClient | None]:
-    """The caller's Graph client, and the app's when the deep check is on."""
-    graph = GraphClient.from_settings(rt.http, rt.settings, g.graph_token)
-    app_graph = (GraphClient.from_settings(rt.http, rt.settings, rt.graph_tokens.for_app)
-                 if rt.settings.deep_check else None)
-    return graph, app_graph
-
-
-def eligibility_caller() -> Caller:
-    caller = current_caller()
-    return Caller(tenant_id=caller.tid, user_id=caller.oid, address=caller.address or "")
-
-
 def once_response(outcome: Outcome) -> Response:
     """The answer to a mutating request; a replay says so (``Idempotent-Replayed: true``) so
     that a client retrying after a lost answer knows this is the first request's outcome."""
@@ -199,84 +184,27 @@ def request_recall():
     body = load(RecallRequest(), raw)
     rt = runtime()
     caller = current_caller()
-    graph, app_graph = graph_clients(rt)
+    replace = body["replaceWith"]
+    replacement = replace and Replacement(
+        replace["templateId"], replace["values"], replace["audience"], replace["recipients"],
+        reader(replace["timeZone"]))
 
     def act(claim):
-        item = ItemRef(body["messageId"], body["idType"])
-        checked = before_action(lambda: rt.recalls.prepare(eligibility_caller(), item, graph,
-                                                           app_graph))
-        earlier = rt.recalls.earlier_recall(caller.oid, checked.message.internet_message_id)
-        if body["retry"]:
-            return _retry(rt, caller, checked, earlier, claim, graph, app_graph)
-        if earlier is not None:
-            # One recall per message: show the first, ask Exchange nothing (replaceWith too).
-            return 200, already_recalled(earlier)
-        replace = body["replaceWith"]
-        draft = None
-        if replace is not None:
-            # The correction's fields and audience are checked before anything is recalled.
-            draft = before_action(lambda: rt.corrections.replacement(
-                caller, checked, replace["templateId"], replace["values"], replace["audience"],
-                replace["recipients"], reader(replace["timeZone"])))
-        try:
-            action = rt.recalls.recall(caller, checked, claim=claim, graph=graph,
-                                       request_id=g.get("request_id"),
-                                       replace_with=replace["templateId"] if replace else None)
-        except AlreadyRecalled as first:
-            # Another request recalled it since our look (two panes at once): show that one.
-            return 200, already_recalled(first.action)
-        answer = action_summary(action)
-        if replace is not None:
-            answer["correction"] = _correction_after(rt, caller, checked, replace, draft,
-                                                     graph, action)
-        return 202, answer
+        return rt.recall_requests.request(
+            caller, current_session(), ItemRef(body["messageId"], body["idType"]), claim=claim,
+            request_id=g.get("request_id"), retry=body["retry"], replace=replacement)
 
     return once_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
                                   lambda action: (202, action_summary(action))))
-
-
-def _retry(rt: Runtime, caller: Any, checked: Any, earlier: Any, claim: Any,
-           graph: GraphClient, app_graph: GraphClient | None) -> tuple[int, dict[str, Any]]:
-    """"Try again": only for the people a settled recall may not have reached."""
-    if earlier is None:
-        before_action(_nothing_to_retry)
-    people = before_action(lambda: rt.recalls.retryable_people(caller.oid, earlier, graph,
-                                                               app_graph))
-    attempt = rt.recalls.retry(caller, earlier, people, message_id=checked.message.id,
-                               claim=claim, graph=graph, request_id=g.get("request_id"))
-    return 202, action_summary(attempt)
-
-
-def _nothing_to_retry() -> None:
-    raise NothingToRetry()
-
-
-def _correction_after(rt: Runtime, caller: Any, checked: Any, replace: dict[str, Any],
-                      draft: Any, graph: GraphClient, recall: Any) -> dict[str, Any]:
-    """Send the correction of "delete and replace"; its failure is reported beside the
-    recall, which went through (an error here must not read as the recall's outcome)."""
-    try:
-        correction = rt.corrections.send_after_recall(
-            caller, checked, replace["templateId"], replace["values"], graph=graph,
-            parent_id=recall.id, request_id=g.get("request_id"),
-            audience=replace["audience"], selected=replace["recipients"], draft=draft)
-    except RecallAssistantError as error:
-        recorded = [a for a in rt.store.actions_for_message(caller.oid,
-                                                            recall.internet_message_id or "")
-                    if a.kind == "correction" and a.parent_id == recall.id]
-        return {"id": recorded[-1].id if recorded else None,
-                "status": recorded[-1].state if recorded else "failed",
-                "error": {"code": error.code, "message": error.message}}
-    return {"id": correction.id, "status": correction.state}
 
 
 @recalls.get("/recalls/<action_id>")
 @require_user
 def recall_status(action_id: str):
     """Per-recipient outcomes, read from the recall report(s) as they arrive."""
-    rt = runtime()
-    graph, app_graph = graph_clients(rt)
-    status = rt.recalls.status(current_caller().oid, action_id[:64], graph, app_graph,
+    session = current_session()
+    status = runtime().recalls.status(session.sender.user_id, action_id[:64], session.graph,
+                                      session.app_graph,
                                request_id=g.get("request_id"))
     reader_language = language()
     return said_in(reader_language, jsonify(_localised(status, reader_language)))
@@ -288,16 +216,17 @@ def recalls_for_message():
     """The caller's recalls of one message, newest first (a reopened pane resumes them)."""
     query = load(RecallQuery(), request.args.to_dict())
     rt = runtime()
-    graph, app_graph = graph_clients(rt)
-    message, _ = rt.eligibility.sent_message(eligibility_caller(),
-                                             ItemRef(query["messageId"], query["idType"]), graph)
-    caller_oid = current_caller().oid
+    session = current_session()
+    message, _ = rt.eligibility.sent_message(session.sender,
+                                             ItemRef(query["messageId"], query["idType"]),
+                                             session.graph)
+    caller_oid = session.sender.user_id
     found = rt.recalls.for_message(caller_oid, message.internet_message_id or "")
     found.sort(key=lambda a: a.created_at, reverse=True)
     reader_language = language()
     return said_in(reader_language, jsonify(recalls=[
-        _localised(rt.recalls.status(caller_oid, a.id, graph, app_graph), reader_language)
-        for a in found[:5]]))
+        _localised(rt.recalls.status(caller_oid, a.id, session.graph, session.app_graph),
+                   reader_language) for a in found[:5]]))
 
 
 def _localised(status: dict[str, Any], said_in: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from ..config import Settings
 from ..services.correction import CorrectionService
 from ..services.eligibility import EligibilityService
 from ..services.recall import RecallService
+from ..services.recall_request import RecallRequests
+from ..services.session import Sessions
 from ..store import Store
 
 
@@ -32,6 +34,8 @@ class Runtime:
     store: Store
     recalls: RecallService
     corrections: CorrectionService
+    recall_requests: RecallRequests
+    sessions: Sessions
 
 
 def runtime() -> Runtime:

@@ -28,8 +28,8 @@ from ..recall import audience as audiences
 from ..recall import quoting, templates
 from ..recall.model import EligibilityResult
 from ..store import ActionRecord, Store
-from .eligibility import Caller as EligibilityCaller
 from .eligibility import EligibilityService, ItemRef
+from .session import Sender
 from .template_files import load_templates
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ class CorrectionService:
                              code="template_fields", details=exc.details()) from exc
 
     # -- preview and send -----------------------------------------------------------------
-    def draft(self, caller: EligibilityCaller, item: ItemRef, template_id: str,
+    def draft(self, caller: Sender, item: ItemRef, template_id: str,
               fields: dict[str, Any], audience: str, selected: list[str], graph: GraphClient,
               app_graph: GraphClient | None, *, sender_name: str = "",
               reader: i18n.Reader = i18n.ENGLISH_UTC) -> tuple[Draft, EligibilityResult]:

@@ -28,21 +28,13 @@ from ..graph.message_context import load_message_context
 from ..recall import model
 from ..recall.eligibility import assess_eligibility
 from .directory_cache import TtlCache
+from .session import Sender
 
 log = logging.getLogger(__name__)
 
 # A group is checked member by member up to this many people ("N members, first 500 checked").
 MAX_GROUP_MEMBERS = 500
 _NOT_FOUND = "not-found"  # cached answer for an address the directory does not know
-
-
-@dataclass(frozen=True)
-class Caller:
-    """Who asks: the signed-in user's tenant and object id (for cache keys and ownership)."""
-
-    tenant_id: str
-    user_id: str
-    address: str
 
 
 @dataclass(frozen=True)
@@ -70,7 +62,7 @@ class EligibilityService:
             max_recallable_age_days=s.max_recallable_age_days,
             cross_tenant_domains=frozenset(s.cross_tenant_domains))
 
-    def check(self, caller: Caller, item: ItemRef, graph: GraphClient,
+    def check(self, caller: Sender, item: ItemRef, graph: GraphClient,
               app_graph: GraphClient | None = None) -> model.EligibilityResult:
         """The verdict per recipient. ``app_graph`` (application permissions) turns on the
         deep check; without it the check uses only what the caller's own rights can see."""
@@ -104,7 +96,7 @@ class EligibilityService:
             now=self.clock(), mode="deep" if deep else "delegated",
             copies=facts.copies if deep else None)
 
-    def sent_message(self, caller: Caller, item: ItemRef,
+    def sent_message(self, caller: Sender, item: ItemRef,
                      graph: GraphClient) -> tuple[graph_mail.SentMessage, tuple[str, ...]]:
         """The caller's sent message and the tenant's internal domains; 404/422 otherwise."""
         return self._load(caller, self._rest_id(item, graph), graph)
@@ -122,7 +114,7 @@ class EligibilityService:
         return translated[item.item_id]
 
     # -- stage 1: the message, its folder, the tenant's domains ---------------------------
-    def _load(self, caller: Caller, message_id: str,
+    def _load(self, caller: Sender, message_id: str,
               graph: GraphClient) -> tuple[graph_mail.SentMessage, tuple[str, ...]]:
         folder_key = ("sentitems", caller.tenant_id, caller.user_id)
         domains_key = ("domains", caller.tenant_id)

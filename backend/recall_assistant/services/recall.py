@@ -34,8 +34,8 @@ from ..recall.model import EligibilityResult
 from ..recall.reasons import OUTCOME_TEXTS
 from ..store import ActionNotFound, ActionRecord, RecipientOutcome, Store
 from ..store.records import InvalidTransition
-from .eligibility import Caller as EligibilityCaller
 from .eligibility import EligibilityService, ItemRef
+from .session import Sender
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +124,7 @@ class RecallService:
         self.report_wait_s = report_wait_s
 
     # -- asking for the recall ------------------------------------------------------------
-    def prepare(self, caller: EligibilityCaller, item: ItemRef, graph: GraphClient,
+    def prepare(self, caller: Sender, item: ItemRef, graph: GraphClient,
                 app_graph: GraphClient | None) -> EligibilityResult:
         """Everything checked before anything is recorded: the message is the caller's, in
         Sent Items; the eligibility check says who the recall concerns."""

@@ -9,7 +9,7 @@ Modules:
   its docstring shows how a recall or correction request uses it, step by step.
 - ``unit_of_work.py``: :class:`UnitOfWork` for several changes in one transaction.
 - ``repositories.py``: the SQL for each table; ``schema.py``: the tables.
-- ``records.py``: the records and errors; ``audit_export.py``: audit events as JSON / CSV.
+- ``records.py``: the records and errors.
 - ``migrate.py`` and ``migrations/``: Alembic, with a lock so that instances can start at once.
 
 The audit log is append-only: no code path updates or deletes its rows, and the database

@@ -45,6 +45,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from .cursors import CursorSigner, Position
+from .db import ping
 from .migrate import SchemaGuard
 from .records import (
     DEFAULT_GRACE,
@@ -97,6 +98,10 @@ class Store:
             if is_outage(exc):
                 raise StoreUnavailable() from exc
             raise
+
+    def ping(self) -> None:
+        """Raise (SQLAlchemy's error) if the database cannot answer a trivial query."""
+        ping(self.engine)
 
     def prepare(self) -> bool:
         """At start-up: upgrade the schema now. If the database cannot be reached, say so in

@@ -1,4 +1,5 @@
-"""Audit events as JSON objects and CSV rows: one format for ``GET /api/audit`` and the CLI.
+"""Use case: the audit trail read out. Events as JSON objects and CSV rows, one format for
+``GET /api/audit`` and the CLI.
 
 CSV follows RFC 4180 (a header row, CRLF line ends, fields quoted when they must be) and is
 safe to open in a spreadsheet, following OWASP "CSV Injection"
@@ -21,8 +22,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from .records import AuditEvent
+from ..store import AUDIT_PAGE_MAX, AuditEvent
 
+PAGE_MAX = AUDIT_PAGE_MAX  # the most events one page of the API holds
 COLUMNS = ("id", "occurredAt", "event", "result", "actorOid", "actorTid", "actorAddress",
            "internetMessageId", "subject", "actionId", "requestId", "details")
 # Compared with the first meaningful character after NFKC, so full-width forms match too.
