@@ -12,12 +12,12 @@ from recall_assistant.recall.report import (
     InboxMessage,
     RecallReport,
     RecipientOutcome,
-    classify_status,
     is_recall_report,
     merge_reports,
     parse_recall_report,
     report_source,
 )
+from recall_assistant.recall.report_words import classify_status
 from recall_assistant.sandbox.recall_agent import FAILURE, PENDING, SUCCESS, Outcome
 from recall_assistant.sandbox.recall_report import render_report
 

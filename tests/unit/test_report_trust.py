@@ -10,14 +10,13 @@ import pytest
 from recall_assistant.recall.report import (
     InboxMessage,
     accept_report,
-    classify_status,
     is_exchange_sender,
-    is_report_class,
     might_be_report,
     parse_recall_report,
     report_is_for,
     report_source,
 )
+from recall_assistant.recall.report_words import classify_status, is_report_class
 
 T0 = dt.datetime(2026, 11, 26, 12, 0, tzinfo=dt.UTC)
 DOMAINS = ("contoso.com", "contoso.onmicrosoft.com")
