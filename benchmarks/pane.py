@@ -23,8 +23,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.ops.devcerts import ensure_dev_certificates
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import start_live_server
 
 MESSAGE = "AAMkAGRlbW8-sent10_everyone"  # two groups, outsiders, a shared mailbox: the most work

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from recall_assistant.config import SandboxOptions, Settings
+from recall_assistant.config import Settings
 from recall_assistant.ops.devcerts import DevCertificates, ensure_dev_certificates
 from recall_assistant.sandbox.fixture import TenantFixture
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import LiveServer, sandbox_settings, start_live_server
 
 

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .config import Settings, load_sandbox_options, load_settings
+from .config import Settings, load_settings
 from .errors import ConfigError
 from .ops.devcerts import DevCertificates, ensure_dev_certificates
 
@@ -156,6 +156,7 @@ def _demo(args: argparse.Namespace) -> int:
     from .config import default_data_dir
     from .ops.devserver import make_dev_server
     from .sandbox.fixture import load_tenant
+    from .sandbox.options import load_sandbox_options
 
     tenant = load_tenant(args.tenant)
     certs = ensure_dev_certificates(default_data_dir(os.environ) / "certs")

@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.faults import Faults
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.browser.conftest import open_pane, screenshot, wait_for_verdict
 
 pytestmark = pytest.mark.browser

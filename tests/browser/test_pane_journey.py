@@ -15,11 +15,11 @@ from html import escape
 import pytest
 from playwright.sync_api import expect
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.fixture import Recipient
 from recall_assistant.sandbox.graph_http import iso
 from recall_assistant.sandbox.html_text import html_to_text
 from recall_assistant.sandbox.mailstore import StoredMessage
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.browser.conftest import (
     ADELE,
     copies_of,

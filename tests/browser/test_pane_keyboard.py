@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.browser.conftest import open_pane, wait_for_verdict
 
 pytestmark = pytest.mark.browser

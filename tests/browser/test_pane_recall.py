@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.browser.conftest import (
     ADELE,
     copies_of,

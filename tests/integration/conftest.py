@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import PaneClient
 
 

@@ -9,9 +9,9 @@ import time
 import pytest
 import requests
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.graph.errors import GraphOutcomeUnknown
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.store.records import DEFAULT_GRACE
 from tests.integration.test_recall_api import COPIES, PRICING
 from tests.support import PaneClient as Pane

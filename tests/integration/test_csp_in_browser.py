@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.browser.conftest import (  # noqa: F401 - pytest-playwright fixtures for Debian's chromium
     browser_context_args,
     browser_type_launch_args,

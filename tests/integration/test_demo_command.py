@@ -12,8 +12,9 @@ import pytest
 import requests
 
 from recall_assistant.cli import build_demo_app
-from recall_assistant.config import SandboxOptions, load_settings
+from recall_assistant.config import load_settings
 from recall_assistant.sandbox.fixture import load_tenant
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import free_port
 
 

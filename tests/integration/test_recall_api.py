@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.store.records import DEFAULT_GRACE
 from tests.support import PaneClient as Pane
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.fixture import default_fixture_path, parse_tenant
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.integration.test_recall_api import ADELE, COPIES, PRICING, Pane
 
 

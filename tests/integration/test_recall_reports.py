@@ -12,11 +12,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail as graph_mail
 from recall_assistant.graph.client import GraphClient
 from recall_assistant.sandbox.fixture import Recipient
 from recall_assistant.sandbox.mailstore import StoredMessage
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.sandbox.recall_agent import SUCCESS, Outcome
 from recall_assistant.sandbox.recall_report import SENDER_LOCAL_PART, render_report
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID

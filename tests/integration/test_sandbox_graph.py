@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.fixture import default_fixture_path, parse_tenant
 from recall_assistant.sandbox.mailstore import ews_id
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID, TokenIssuer
 
 DELEGATED = "Mail.ReadWrite Mail.Send User.Read User.ReadBasic.All GroupMember.Read.All"

@@ -13,13 +13,13 @@ import jwt
 import msal
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.fixture import FixtureError, default_fixture_path, parse_tenant
 from recall_assistant.sandbox.identity import (
     APP_GRAPH_ROLES,
     DELEGATED_GRAPH_SCOPES,
     SERVICE_PRINCIPAL_ID,
 )
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID, TokenIssuer, graph_caller
 
 GRAPH_DEFAULT = ["https://graph.microsoft.com/.default"]

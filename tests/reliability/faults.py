@@ -22,9 +22,9 @@ from typing import Any
 
 import requests
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import LiveServer
 from tests.support.reliability import SENDER, client, new_key, start_server
 

@@ -34,9 +34,9 @@ from urllib.parse import urlsplit
 
 import requests
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import parse_tenant
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support.reliability import UNLIMITED, new_key, start_backend, start_server, token
 
 TENANT_ID = "7d0c4b1e-2f4a-4c1e-9b55-5a1d2c3e4f60"

@@ -8,9 +8,9 @@ outcome was unknown while it had been submitted (the audit log said so).
 
 from __future__ import annotations
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.graph import mail_actions
 from recall_assistant.graph.errors import GraphOutcomeUnknown
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support.reliability import COPIES, client, new_key
 
 

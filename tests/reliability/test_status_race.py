@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 
-from recall_assistant.config import SandboxOptions
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support.reliability import COPIES, client, new_key
 
 

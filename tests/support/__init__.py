@@ -17,10 +17,11 @@ import pytest
 import requests
 
 from recall_assistant.cli import build_demo_app, settings_for_tenant
-from recall_assistant.config import SandboxOptions, Settings, load_settings
+from recall_assistant.config import Settings, load_settings
 from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.ops.devserver import make_dev_server
 from recall_assistant.sandbox.fixture import TenantFixture, load_tenant
+from recall_assistant.sandbox.options import SandboxOptions
 
 
 def sandbox_settings(tmp_path: Path, port: int, certs: DevCertificates | None = None,

@@ -23,9 +23,10 @@ from typing import Any
 
 import requests
 
-from recall_assistant.config import SandboxOptions, Settings
+from recall_assistant.config import Settings
 from recall_assistant.ops.devcerts import DevCertificates
 from recall_assistant.sandbox.fixture import TenantFixture
+from recall_assistant.sandbox.options import SandboxOptions
 from tests.support import LiveServer, free_port, start_live_server
 
 SENDER = "adele@contoso.com"

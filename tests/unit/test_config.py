@@ -7,10 +7,10 @@ import pytest
 from recall_assistant.config import (
     SANDBOX_CLIENT_ID,
     SANDBOX_TENANT_ID,
-    load_sandbox_options,
     load_settings,
 )
 from recall_assistant.errors import ConfigError
+from recall_assistant.sandbox.options import load_sandbox_options
 
 TENANT_ENV = {
     "RA_MODE": "tenant",

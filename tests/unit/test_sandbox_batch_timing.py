@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox import graph as graph_module
 from recall_assistant.sandbox.app import create_sandbox_app
 from recall_assistant.sandbox.faults import Faults
 from recall_assistant.sandbox.fixture import load_tenant
 from recall_assistant.sandbox.graph_http import GraphRequest, GraphResponse
 from recall_assistant.sandbox.graph_router import Router, dispatch
+from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID
 
 DELEGATED = "Mail.ReadWrite Mail.Send User.Read User.ReadBasic.All GroupMember.Read.All"

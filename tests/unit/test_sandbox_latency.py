@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from recall_assistant.config import SandboxOptions
 from recall_assistant.sandbox.faults import Faults
+from recall_assistant.sandbox.options import SandboxOptions
 
 
 def test_latency_counts_from_the_requests_arrival():

@@ -7,11 +7,12 @@ from collections.abc import Callable
 
 from flask import Flask
 
-from ..config import SandboxOptions, Settings
+from ..config import Settings
 from .demo import demo
 from .fixture import TenantFixture
 from .graph import graph
 from .identity import identity
+from .options import SandboxOptions
 from .state import Sandbox, sandbox
 from .tokens import TokenIssuer
 

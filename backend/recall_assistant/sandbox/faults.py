@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from ..config import SandboxOptions
 from .graph_http import GraphError
+from .options import SandboxOptions
 
 RETRY_AFTER_S = 1  # short, so that clients (and tests) that honour it do not wait long
 FAULT_KINDS = ("throttled", "unavailable", "timeout")

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 
-from ..config import SandboxOptions, Settings
+from ..config import Settings
 from .faults import Faults
 from .fixture import TenantFixture
 from .mailstore import MailStore
+from .options import SandboxOptions
 from .tokens import TokenIssuer
 
 
