@@ -23,8 +23,9 @@ from babel.messages.pofile import read_po
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from .recall.correction_text import format_sent_date
 from .recall.reasons import OUTCOME_TEXTS, REASON_TEXTS
-from .recall.templates import CorrectionTemplate, format_sent_date
+from .recall.templates import CorrectionTemplate
 
 LANGUAGES = ("en", "de", "fr")
 LOCALES = Path(__file__).with_name("locales")

@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from recall_assistant.recall.correction_text import SUBJECT_MAX, format_sent_date
 from recall_assistant.recall.templates import (
-    SUBJECT_MAX,
     CorrectionContext,
     CorrectionTemplate,
     InvalidTemplate,
@@ -23,7 +23,6 @@ from recall_assistant.recall.templates import (
     TemplateFieldError,
     TemplateRenderError,
     builtin_templates,
-    format_sent_date,
     render,
     template_from_dict,
     validate_fields,

@@ -18,7 +18,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from html.parser import HTMLParser
 from typing import Any, Literal
 
 import jinja2
@@ -28,12 +27,12 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from .builtin_templates import BUILTIN_TEMPLATES
+from .correction_text import clean_subject, clean_value, format_sent_date, html_to_text
 
 Origin = Literal["builtin", "organisation"]
 
 # The variables every template may use besides its fields.
 CONTEXT_VARIABLES = ("original_subject", "sender_name", "sent_date", "sent_at")
-SUBJECT_MAX = 255  # what Outlook shows comfortably; longer subjects are cut with "…"
 DEFAULT_MAX_LENGTH = 500
 FIELD_MAX_CEILING = 10_000
 MAX_FIELDS = 20
@@ -44,8 +43,6 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 _FIELD_NAME = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _TEMPLATE_KEYS = frozenset({"id", "title", "description", "subject", "body", "fields"})
 _FIELD_KEYS = frozenset({"name", "label", "required", "max_length", "multiline"})
-# C0/C1 controls, and the bidirectional overrides that can make text read other than it is.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 # ---------------------------------------------------------------------------- data
@@ -324,13 +321,6 @@ def builtin_templates() -> tuple[CorrectionTemplate, ...]:
 # ---------------------------------------------------------------------------- rendering
 
 
-def _clean_value(value: str, multiline: bool) -> str:
-    value = _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
-    if not multiline:
-        value = re.sub(r"\s*\n\s*", " ", value)
-    return value.strip()
-
-
 def validate_fields(template: CorrectionTemplate, values: Mapping[str, object]) -> dict[str, str]:
     """The values, cleaned (line breaks normalised, control characters out, trimmed; single-line
     fields joined into one line), for every declared field ("" when not given).
@@ -346,7 +336,7 @@ def validate_fields(template: CorrectionTemplate, values: Mapping[str, object]) 
     too_long: list[str] = []
     for field in template.fields:
         raw = values.get(field.name)
-        cleaned[field.name] = _clean_value(raw, field.multiline) if isinstance(raw, str) else ""
+        cleaned[field.name] = clean_value(raw, field.multiline) if isinstance(raw, str) else ""
         if len(cleaned[field.name]) > field.max_length:
             too_long.append(f"{field.name} (at most {field.max_length} characters)")
     missing = [f.name for f in template.fields if f.required and not cleaned[f.name]]
@@ -354,27 +344,6 @@ def validate_fields(template: CorrectionTemplate, values: Mapping[str, object]) 
         raise TemplateFieldError(missing=missing, unknown=unknown, too_long=too_long,
                                  not_text=not_text)
     return cleaned
-
-
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
-
-
-def format_sent_date(when: dt.datetime | None) -> str:
-    """"Thursday 26 November 2026, 12:00 UTC" (English, whatever the process locale)."""
-    if when is None:
-        return ""
-    zone = when.tzname() or ""
-    text = f"{_DAYS[when.weekday()]} {when.day} {_MONTHS[when.month - 1]} {when.year}, " \
-           f"{when.hour:02d}:{when.minute:02d}"
-    return f"{text} {zone}" if zone else text
-
-
-def clean_subject(text: str) -> str:
-    """One line, no control characters, at most ``SUBJECT_MAX`` characters."""
-    text = re.sub(r"\s+", " ", _CONTROLS.sub(" ", text)).strip()
-    return text if len(text) <= SUBJECT_MAX else text[:SUBJECT_MAX - 1].rstrip() + "…"
 
 
 def render(template: CorrectionTemplate, fields: Mapping[str, object],
@@ -388,8 +357,8 @@ def render(template: CorrectionTemplate, fields: Mapping[str, object],
         raise ValueError("context.sent_at must be timezone-aware")
     variables: dict[str, object] = {
         **validate_fields(template, fields),
-        "original_subject": _clean_value(context.original_subject or "", multiline=False),
-        "sender_name": _clean_value(context.sender_name or "", multiline=False),
+        "original_subject": clean_value(context.original_subject or "", multiline=False),
+        "sender_name": clean_value(context.sender_name or "", multiline=False),
         "sent_date": (context.sent_date if context.sent_date is not None
                       else format_sent_date(context.sent_at)),
         "sent_at": context.sent_at,
@@ -405,51 +374,3 @@ def render(template: CorrectionTemplate, fields: Mapping[str, object],
                                   f"{RENDERED_MAX} characters")
     return RenderedCorrection(subject=clean_subject(subject), html_body=html_body,
                               text_body=html_to_text(html_body))
-
-
-class _PlainText(HTMLParser):
-    _BLOCKS = frozenset({"p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol",
-                         "blockquote", "pre", "hr"})
-    _LINES = frozenset({"br", "li", "tr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-        self._links: list[tuple[str | None, int]] = []  # href, where the link's text starts
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-        elif tag in self._LINES:
-            self.parts.append("\n- " if tag == "li" else "\n")
-        elif tag in ("td", "th"):
-            self.parts.append("\t")
-        elif tag == "a":
-            self._links.append((dict(attrs).get("href"), len(self.parts)))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-        elif tag in self._BLOCKS:
-            self.parts.append("\n\n")
-        elif tag == "a" and self._links:
-            href, start = self._links.pop()
-            text = "".join(self.parts[start:]).strip()
-            if href and not href.startswith("mailto:") and href != text:
-                self.parts.append(f" ({href})")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(re.sub(r"\s+", " ", data))
-
-
-def html_to_text(markup: str) -> str:
-    """A plain-text rendering of an HTML fragment (paragraphs, line breaks, list items, links)."""
-    parser = _PlainText()
-    parser.feed(markup)
-    parser.close()
-    lines = [line.strip(" ") for line in "".join(parser.parts).split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
