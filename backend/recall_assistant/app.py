@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import errors
 from .api.cors import install_cors
+from .api.graph_errors import api_error
 from .api.ratelimits import install_rate_limits
 from .api.runtime import Runtime
 from .api.security import install_security
@@ -23,6 +24,7 @@ from .auth.authority import Authority
 from .auth.obo import GraphTokens
 from .auth.tokens import TokenValidator
 from .config import Settings
+from .graph.errors import GraphError
 from .httpclient import new_session
 from .logs import configure_logging
 from .send_policy import load_send_policy
@@ -107,6 +109,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None,
     install_cors(app, settings)
     install_security(app, settings)
     app.register_error_handler(errors.RecallAssistantError, _render_error)
+    app.register_error_handler(GraphError, _render_graph_error)
     app.register_error_handler(HTTPException, _render_http_exception)
     app.register_error_handler(Exception, _render_unexpected)
 
@@ -174,6 +177,13 @@ def error_response(error: errors.RecallAssistantError) -> Any:
     response.status_code = error.status
     response.headers.update(error.headers)
     return response
+
+
+def _render_graph_error(error: GraphError) -> Any:
+    answer = api_error(error)
+    if answer.status >= 500:
+        log.warning("%s", error)  # Graph's status, code and request id, for the logs
+    return error_response(answer)
 
 
 def _render_error(error: errors.RecallAssistantError) -> Any:

@@ -12,6 +12,7 @@ import pytest
 import requests
 import responses
 
+from recall_assistant.api.graph_errors import api_error
 from recall_assistant.graph import GraphClient
 from recall_assistant.graph.errors import GraphOutcomeUnknown, GraphUnavailable
 
@@ -34,7 +35,7 @@ def test_a_504_on_an_action_is_an_unknown_outcome_and_is_not_retried(mocked):
     mocked.post(URL, status=202)
     with pytest.raises(GraphOutcomeUnknown) as caught:
         client().post("/me/mailFolders/sentitems/messages/m1/recall", version="beta")
-    assert caught.value.status == 504
+    assert api_error(caught.value).status == 504
     assert caught.value.code == "graph_outcome_unknown"
     assert len(mocked.calls) == 1
 

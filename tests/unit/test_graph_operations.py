@@ -295,7 +295,7 @@ def test_find_copies_batches_and_reports_each_mailbox(mocked, client):
     found = find_copies(client, ["a@x.com", "b@x.com", "c@x.com"], "<m@x>")
     assert found["a@x.com"].copy.is_read is True
     assert found["b@x.com"].copy is None and found["b@x.com"].error is None
-    assert found["c@x.com"].copy is None and found["c@x.com"].error.status == 404
+    assert found["c@x.com"].copy is None and found["c@x.com"].error.graph_status == 404
 
 
 def test_get_message_returns_our_shape(mocked, client):

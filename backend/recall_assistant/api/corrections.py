@@ -8,9 +8,9 @@ from marshmallow import Schema, fields, validate
 from ..recall.audience import AUDIENCES
 from ..services.correction import template_json
 from ..services.eligibility import ItemRef
-from ..services.once import before_action, checked_key, run_once
+from ..services.once import before_action
 from .context import current_caller, current_session, language, reader, require_user, said_in
-from .recalls import once_response
+from .once import checked_key, reply_response, run_once
 from .runtime import runtime
 from .validation import json_body, load, time_zone_field
 
@@ -128,7 +128,7 @@ def send():
                                      request_id=g.get("request_id"))
         return 201, {"id": action.id, "status": "sent", "recipients": draft.recipients_json()}
 
-    return once_response(run_once(
+    return reply_response(run_once(
         rt.store, caller.oid, key, "POST /api/corrections", raw, act,
         lambda action: (201 if action.state == "completed" else 202,
                         {"id": action.id, "status": "sent" if action.state == "completed"

@@ -21,11 +21,11 @@ from flask import Blueprint, Flask, Response, current_app, jsonify
 from marshmallow import Schema, fields
 
 from ..auth.tokens import REASONS as TOKEN_REASONS
-from ..services.once import KEY_PATTERN
 from . import audit, config, corrections, eligibility, health, me, policy, recalls
 from .audit import Instant
 from .docs_page import STYLE, render_docs
 from .examples import EXAMPLES, SANDBOX_SIGN_IN, curl
+from .once import KEY_PATTERN
 from .runtime import runtime
 
 openapi = Blueprint("openapi", __name__)

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from .. import i18n
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
 from ..services.eligibility import ItemRef
-from ..services.once import Outcome, checked_key, run_once
 from ..services.recall import action_summary
 from ..services.recall_request import Replacement
 from .context import current_caller, current_session, language, reader, require_user, said_in
+from .once import checked_key, reply_response, run_once
 from .runtime import runtime
 from .validation import json_body, load, time_zone_field
 
@@ -161,20 +161,6 @@ class RecallList(Schema):
                           metadata={"description": "Newest first, at most five."})
 
 
-def once_response(outcome: Outcome) -> Response:
-    """The answer to a mutating request; a replay says so (``Idempotent-Replayed: true``) so
-    that a client retrying after a lost answer knows this is the first request's outcome."""
-    body = outcome.body
-    if isinstance(body.get("error"), dict):
-        # A stored error is replayed with this request's id, as every error carries one.
-        body = {**body, "error": {**body["error"], "requestId": g.get("request_id")}}
-    response = jsonify(body)
-    response.status_code = outcome.status
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return response
-
-
 @recalls.post("/recalls")
 @require_user
 def request_recall():
@@ -194,7 +180,7 @@ def request_recall():
             caller, current_session(), ItemRef(body["messageId"], body["idType"]), claim=claim,
             request_id=g.get("request_id"), retry=body["retry"], replace=replacement)
 
-    return once_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
+    return reply_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
                                   lambda action: (202, action_summary(action))))
 
 

@@ -6,8 +6,9 @@ Graph answers an error with ``{"error": {"code", "message", "innerError": {"requ
 the HTTP status decides the type and Graph's code is only kept for callers that need it
 (e.g. ``ErrorInvalidIdMalformed``). Every error keeps Graph's request id for the logs.
 
-Each class also subclasses the matching generic error of ``recall_assistant.errors`` so that a
-caller may catch either; its ``code`` is part of our API and never renamed.
+Each class names the kind of failure with a stable ``code`` and a plain ``message`` that the
+services record; what our API answers for it (status, Retry-After) is decided in one table in
+``api/graph_errors.py``. Codes are part of our API: never rename one.
 """
 
 from __future__ import annotations
@@ -18,13 +19,10 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .. import errors
 
+class GraphError(Exception):
+    """Microsoft Graph refused or failed a request."""
 
-class GraphError(errors.RecallAssistantError):
-    """Microsoft Graph refused or failed a request (our API answers 502 unless a subclass says)."""
-
-    status = 502
     code = "graph_error"
     message = "Microsoft 365 could not complete the request. Try again in a moment."
 
@@ -39,28 +37,22 @@ class GraphError(errors.RecallAssistantError):
         retry_after: float | None = None,
         code: str | None = None,
     ):
+        if message is not None:
+            self.message = message
+        if code is not None:
+            self.code = code
         self.graph_status = graph_status
         self.graph_code = graph_code
         self.graph_message = graph_message
         self.request_id = request_id
-        details = {"graphStatus": graph_status, "graphCode": graph_code or None,
-                   "graphRequestId": request_id}
-        super().__init__(message, code=code, details=details)
-        self.retry_after = retry_after
+        self.retry_after = retry_after  # seconds Graph asked us to wait, None when it did not say
+        super().__init__(self.message)
 
     @property
-    def retry_after(self) -> float | None:
-        """Seconds Graph asked us to wait (None when it did not say)."""
-        return self._retry_after
-
-    @retry_after.setter
-    def retry_after(self, seconds: float | None) -> None:
-        self._retry_after = seconds
-        if seconds is None:
-            self.headers.pop("Retry-After", None)
-        else:
-            # Our API passes the wait on to the pane, rounded up to whole seconds.
-            self.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
+    def details(self) -> dict[str, Any]:
+        """What our API's error answer shows of it: enough to find it on Microsoft's side."""
+        return {"graphStatus": self.graph_status, "graphCode": self.graph_code or None,
+                "graphRequestId": self.request_id}
 
     def __str__(self) -> str:
         # What the logs show: everything needed to find the request on Microsoft's side.
@@ -79,42 +71,37 @@ class GraphBadRequest(GraphError):
     message = "Microsoft 365 rejected a request the service made."
 
 
-class GraphUnauthorized(GraphError, errors.Unauthorized):
+class GraphUnauthorized(GraphError):
     """Graph said 401: the token we sent for the user was not accepted."""
 
-    status = 401
     code = "graph_unauthorized"
     message = "Microsoft 365 did not accept your sign-in. Sign in again."
 
 
-class GraphForbidden(GraphError, errors.Forbidden):
+class GraphForbidden(GraphError):
     """Graph said 403: a permission or consent is missing, or the object is not the caller's."""
 
-    status = 403
     code = "graph_forbidden"
     message = "Microsoft 365 does not allow this with the permissions the add-in has."
 
 
-class GraphNotFound(GraphError, errors.NotFound):
+class GraphNotFound(GraphError):
     """Graph said 404. Callers usually turn this into their own code (message_not_found)."""
 
-    status = 404
     code = "graph_not_found"
     message = "Microsoft 365 could not find that item."
 
 
-class GraphThrottled(GraphError, errors.TooManyRequests):
+class GraphThrottled(GraphError):
     """Graph kept answering 429 for longer than the call may wait; carries its Retry-After."""
 
-    status = 429
     code = "graph_throttled"
     message = "Microsoft 365 is limiting requests right now. Wait a moment and try again."
 
 
-class GraphUnavailable(GraphError, errors.UpstreamUnavailable):
+class GraphUnavailable(GraphError):
     """Graph answered 503/504, or did not answer (connection error, time-out)."""
 
-    status = 503
     code = "upstream_unavailable"
     message = "Microsoft 365 did not answer in time. Try again in a moment."
 
@@ -125,7 +112,6 @@ class GraphOutcomeUnknown(GraphUnavailable):
     Never retried automatically; the service records the action as uncertain instead.
     """
 
-    status = 504
     code = "graph_outcome_unknown"
     message = ("Microsoft 365 did not confirm the action in time. It may have been done: "
                "check before trying again.")

@@ -1,84 +1,21 @@
-"""Exactly once: the ``Idempotency-Key`` discipline every mutating route follows.
-
-A request claims its key first. A replay of the same key and body gets the first answer (or the
-action it started, if that never finished); another body with the same key is a 409. What the
-request does is recorded by the service before Microsoft 365 is asked, so a crash in between
-leaves an action that reads as "unknown", never one that is silently done again.
-"""
+"""A use case's steps before it records anything: their failure means nothing was done, so the
+request's ``Idempotency-Key`` is released (``api/once.py``) and the same request may be sent
+again."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from typing import Any, NamedTuple
+from typing import Any
 
-from ..errors import BadRequest, Conflict, RecallAssistantError
-from ..store import Store, request_hash
-from ..store.records import Claim
-
-# What an Idempotency-Key may look like (also in the OpenAPI document).
-KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
-_KEY = re.compile(KEY_PATTERN)
+from ..errors import RecallAssistantError
+from ..graph.errors import GraphError
 
 # (status, JSON body) of an answer that may be replayed.
 Answer = tuple[int, dict[str, Any]]
 
 
-class Outcome(NamedTuple):
-    """What a mutating request answers, and whether it is the replay of an earlier answer."""
-
-    status: int
-    body: dict[str, Any]
-    replayed: bool = False
-
-
-class IdempotencyKeyRequired(BadRequest):
-    code = "idempotency_key_required"
-    message = ("Send an Idempotency-Key header (8–128 letters, digits or ._:-), the same one "
-               "when you retry the same request.")
-
-
-def checked_key(raw: str | None) -> str:
-    """The request's ``Idempotency-Key``, or a 400 that says what a good one looks like."""
-    if not raw or not _KEY.match(raw):
-        raise IdempotencyKeyRequired()
-    return raw
-
-
-def run_once(store: Store, caller_oid: str, key: str, route: str, body: Any,
-             act: Callable[[Claim], Answer], replay_action: Callable[[Any], Answer]) -> Outcome:
-    """Run ``act`` the first time this caller sends ``key`` with this body; replay otherwise.
-
-    ``act`` records its action (``store.begin_action(claim=...)``) before calling Graph. If it
-    raises before that, the key is released so the same request can be sent again; an error
-    after that is the first answer and is stored as such.
-    """
-    claim = store.claim(caller_oid, key, request_hash(route, body))
-    if claim.outcome == "conflict":
-        raise Conflict("This Idempotency-Key was already used for a different request. Use a "
-                       "new key for a new request.", code="idempotency_conflict")
-    if claim.outcome == "replay":
-        if claim.response is not None:
-            return Outcome(claim.response.status, claim.response.body, replayed=True)
-        if claim.action is not None:
-            return Outcome(*replay_action(claim.action), replayed=True)
-        raise Conflict("The first request with this Idempotency-Key is still being handled. "
-                       "Try again in a moment.", code="request_in_progress",
-                       headers={"Retry-After": "2"})
-    try:
-        answer = act(claim)
-    except _BeforeAction as refused:
-        store.release(claim)
-        raise refused.error from None
-    except RecallAssistantError as error:
-        store.save_response(claim, error.status, _error_body(error))
-        raise
-    store.save_response(claim, *answer)
-    return Outcome(*answer)
-
-
-class _BeforeAction(Exception):
-    """Wraps an error raised before anything was recorded (the key is then released)."""
+class NotYetActed(Exception):
+    """Wraps an error raised before anything was recorded."""
 
     def __init__(self, error: Exception):
         self.error = error
@@ -86,12 +23,8 @@ class _BeforeAction(Exception):
 
 
 def before_action(step: Callable[[], Any]) -> Any:
-    """Run a validation step whose failure should free the key (nothing was done yet)."""
+    """Run a step that checks or reads but records nothing; its failure frees the key."""
     try:
         return step()
-    except RecallAssistantError as error:
-        raise _BeforeAction(error) from error
-
-
-def _error_body(error: RecallAssistantError) -> dict[str, Any]:
-    return {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    except (RecallAssistantError, GraphError) as error:
+        raise NotYetActed(error) from error

@@ -8,6 +8,7 @@ import logging
 from ..errors import RecallAssistantError
 from ..graph import directory
 from ..graph.client import GraphClient
+from ..graph.errors import GraphError
 from ..send_policy import SendPolicy
 from .directory_cache import TtlCache
 
@@ -34,7 +35,7 @@ class SendPolicyService:
         if domains is None:
             try:
                 domains = directory.internal_domains(graph)
-            except RecallAssistantError as exc:
+            except (RecallAssistantError, GraphError) as exc:
                 log.info("internal domains unavailable for the on-send policy: %s", exc.code)
                 return self.policy
             self.cache.put(key, domains)

@@ -61,6 +61,7 @@ from .records import (
     RecipientOutcome,
     StoredResponse,
     StoreUnavailable,
+    request_hash,
 )
 from .repositories import Clock
 from .schema import IDEMPOTENCY_KEY
@@ -121,6 +122,10 @@ class Store:
                                  grace=self.grace, audit_subjects=self.audit_subjects)
 
     # -- idempotency -------------------------------------------------------------------------
+
+    def claim_request(self, caller_oid: str, key: str, route: str, body: Any) -> Claim:
+        """:meth:`claim` for the request ``body`` sent to ``route``."""
+        return self.claim(caller_oid, key, request_hash(route, body))
 
     def claim(self, caller_oid: str, key: str, request_hash: str) -> Claim:
         """Claim ``key`` for this caller: ``new``, ``replay`` or ``conflict`` (see :class:`Claim`).
