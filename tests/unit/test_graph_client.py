@@ -131,8 +131,8 @@ def test_jittered_exponential_backoff_without_retry_after(mocked, fake_time):
 
 def test_backoff_is_capped():
     policy = RetryPolicy(backoff_base_s=1, backoff_cap_s=4)
-    assert policy.backoff(10, lambda: 1.0) == 4.0
-    assert policy.backoff(10, lambda: 0.0) == 2.0
+    assert policy.wait(None, 10, lambda: 1.0) == 4.0
+    assert policy.wait(None, 10, lambda: 0.0) == 2.0
 
 
 def test_a_get_is_retried_after_a_read_timeout(mocked, fake_time):

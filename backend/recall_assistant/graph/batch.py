@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import parallel
-from .client import IDEMPOTENT_METHODS, NOT_PROCESSED, GraphClient
+from .client import IDEMPOTENT_METHODS, GraphClient
 from .errors import GraphError, error_from_response
 
 MAX_BATCH = 20
@@ -84,7 +84,8 @@ def run_batch(client: GraphClient, requests: Sequence[BatchRequest], *,
     """
     results: list[BatchResult | None] = [None] * len(requests)
     pending = list(range(len(requests)))
-    deadline = client.clock() + client.retry.budget_s
+    policy = client.retry
+    deadline = client.clock() + policy.budget_s
     attempt = 0
     while pending:
         attempt += 1
@@ -104,18 +105,16 @@ def run_batch(client: GraphClient, requests: Sequence[BatchRequest], *,
                 continue
             error = error_from_response(status, body, headers)
             results[index] = BatchResult(status, body, error)
-            if status in NOT_PROCESSED or (status == 504 and requests[index].idempotent):
+            if policy.retryable(status, requests[index].idempotent):
                 again.append(index)
                 if error.retry_after is not None:
                     waits.append(error.retry_after)
         if not again:
             break
-        wait = max(waits) if waits else client.retry.backoff(attempt, client.rng)
-        if attempt >= client.retry.max_attempts or client.clock() + wait > deadline:
+        wait = policy.wait(max(waits) if waits else None, attempt, client.rng)
+        if policy.gives_up(attempt, client.clock(), wait, deadline):
             for index in again:
-                error = results[index].error  # type: ignore[union-attr]
-                if error is not None and error.retry_after is None:
-                    error.retry_after = wait
+                policy.surrender(results[index].error, wait)  # type: ignore[union-attr,arg-type]
             break
         client._count(retries=len(again))
         client.sleep(wait)

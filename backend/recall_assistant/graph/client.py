@@ -80,17 +80,37 @@ def path_segment(value: str) -> str:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How long and how often one call may retry."""
+    """When, how long and how often a request is sent again: the one policy of single calls
+    and of each request inside a ``$batch``."""
 
     budget_s: float = 20.0
     max_attempts: int = 6
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 8.0
 
-    def backoff(self, attempt: int, rng: Callable[[], float]) -> float:
-        """Exponential back-off with jitter: between half and all of base * 2^(attempt-1)."""
+    @staticmethod
+    def retryable(status: int, idempotent: bool) -> bool:
+        """Whether an answer with ``status`` may be tried again (see the module's rules)."""
+        return status in NOT_PROCESSED or (status in RETRY_IF_IDEMPOTENT and idempotent)
+
+    def wait(self, retry_after: float | None, attempt: int, rng: Callable[[], float]) -> float:
+        """Graph's ``Retry-After`` when it gave one, else exponential back-off with jitter:
+        between half and all of base * 2^(attempt-1)."""
+        if retry_after is not None:
+            return retry_after
         ceiling = min(self.backoff_cap_s, self.backoff_base_s * 2 ** (attempt - 1))
         return ceiling / 2 + rng() * ceiling / 2
+
+    def gives_up(self, attempt: int, now: float, wait: float, deadline: float) -> bool:
+        """True when another try would pass the attempts or the time budget."""
+        return attempt >= self.max_attempts or now + wait > deadline
+
+    @staticmethod
+    def surrender(error: GraphError, wait: float) -> GraphError:
+        """The error given up on, carrying the wait so that our API passes Retry-After on."""
+        if error.retry_after is None and error.graph_status in NOT_PROCESSED:
+            error.retry_after = wait
+        return error
 
 
 @dataclass
@@ -248,13 +268,10 @@ class GraphClient:
                                           attempt, deadline)
             if isinstance(outcome, GraphAnswer):
                 return outcome
-            error = outcome
-            if attempt >= self.retry.max_attempts or self.clock() + wait > deadline:
-                if error.retry_after is None and error.graph_status in NOT_PROCESSED:
-                    error.retry_after = wait
+            if self.retry.gives_up(attempt, self.clock(), wait, deadline):
                 log.warning("Graph %s %s gave up after %d attempt(s): %s",
-                            method, url.split("?")[0], attempt, error)
-                raise error
+                            method, url.split("?")[0], attempt, outcome)
+                raise self.retry.surrender(outcome, wait)
             self._count(retries=1)
             self.sleep(wait)
 
@@ -278,7 +295,7 @@ class GraphClient:
                 # The request may have reached Graph and been done (a send, a recall):
                 # retrying could do it twice, so stop and say the outcome is unknown.
                 raise no_answer(exc, outcome_unknown=True) from exc
-            return no_answer(exc, outcome_unknown=False), self.retry.backoff(attempt, self.rng)
+            return no_answer(exc, outcome_unknown=False), self.retry.wait(None, attempt, self.rng)
         self._count(calls=1, seconds=self.clock() - started)
         status = response.status_code
         if 200 <= status < 300:
@@ -291,11 +308,10 @@ class GraphClient:
                                         request_id=error.request_id)
         if status == 429:
             self._count(throttled=1)
-        if not (status in NOT_PROCESSED or (status in RETRY_IF_IDEMPOTENT and idempotent)):
+        if not self.retry.retryable(status, idempotent):
             log.info("Graph %s %s: %s", method, url.split("?")[0], error)
             raise error
-        wait = error.retry_after
-        return error, self.retry.backoff(attempt, self.rng) if wait is None else wait
+        return error, self.retry.wait(error.retry_after, attempt, self.rng)
 
     def _send(self, method: str, url: str, json: Any, headers: Mapping[str, str],
               timeout: float) -> requests.Response:
