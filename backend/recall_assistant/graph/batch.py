@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import parallel
-from .client import IDEMPOTENT_METHODS, GraphClient
+from .client import GraphClient
 from .errors import GraphError, error_from_response
+from .retry import IDEMPOTENT_METHODS
 
 MAX_BATCH = 20
 
