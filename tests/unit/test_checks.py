@@ -10,7 +10,8 @@ import pytest
 import requests
 import responses
 
-from recall_assistant.ops.checks import CheckResult, Checkup
+from recall_assistant.ops.check_results import CheckResult
+from recall_assistant.ops.checks import Checkup
 from tests.support import sandbox_settings
 
 GRAPH = "https://graph.example"

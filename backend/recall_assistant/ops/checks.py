@@ -10,10 +10,7 @@ looks for a message id that no mailbox holds.
 
 from __future__ import annotations
 
-import logging
-import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,66 +23,12 @@ from ..auth.tokens import Caller
 from ..config import Settings
 from ..errors import InvalidToken, RecallAssistantError
 from ..graph.client import GraphClient, RetryPolicy, odata_string, path_segment
+from .check_results import FAILED, OK, SKIPPED, CheckFailed, CheckResult, Skip, entra_codes, explain
 
-OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
-NAME_WIDTH = 22
 # Files the server must find in the front end's folder (the manifests name them).
 FRONTEND_FILES = ("taskpane.html", "commands.html", "launchevent.js")
 # An internet message id that no mailbox holds: looking it up proves the permission, reads nothing.
 PROBE_MESSAGE_ID = "<check-config@recall-assistant.invalid>"
-
-# What each error code the checks may meet means for an administrator, and what to do. Codes
-# not listed here are shown with the API's own message (written for the person in Outlook).
-ADMIN_TEXT = {
-    "app_credentials_rejected": "Entra ID refused the app's credentials: check RA_CLIENT_SECRET "
-                                "(the secret's value, not its ID, and not expired) or "
-                                "RA_CLIENT_CERT_PATH",
-    "consent_required": "consent for the delegated Graph permissions is missing, or a "
-                        "conditional access policy asks for more: grant admin consent under "
-                        "API permissions",
-    "admin_consent_required": "the deep check's application permissions are not granted: grant "
-                              "them (admin consent, or Exchange RBAC role assignments), or set "
-                              "RA_DEEP_CHECK=0",
-    "token_expired": "Entra ID no longer accepts the test token (expired or revoked): get a "
-                     "fresh one",
-    "token_exchange_failed": "Entra ID refused the on-behalf-of exchange: is the test token one "
-                             "the task pane got for this app?",
-    "authority_unavailable": "Entra ID did not answer: check the network path to "
-                             "RA_AUTHORITY_HOST (proxy, firewall, RA_CA_BUNDLE)",
-    "wrong_audience": "the token was issued for another application: RA_API_AUDIENCE must be "
-                      "the App ID URI the task pane asks tokens for",
-    "wrong_issuer": "the token's issuer does not match RA_TENANT_ID and RA_AUTHORITY_HOST",
-    "wrong_tenant": "the token's tenant is neither RA_TENANT_ID nor in RA_ALLOWED_TENANTS",
-    "missing_scope": "the token lacks the access_as_user scope: expose it (Expose an API) and "
-                     "get the token for it",
-    "expired": "the test token has expired: get a fresh one",
-    "graph_forbidden": "Graph refused: a permission or its admin consent is missing",
-    "graph_unauthorized": "Graph refused the token: check RA_GRAPH_URL and RA_GRAPH_RESOURCE",
-    "graph_not_found": "Graph knows no such mailbox: check --mailbox",
-    "upstream_unavailable": "Graph did not answer: check the network path to RA_GRAPH_URL",
-}
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One line of the report."""
-
-    name: str
-    status: str  # ok | FAILED | skipped
-    detail: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status == FAILED
-
-    def line(self) -> str:
-        if self.status == OK:
-            return f"{self.name:<{NAME_WIDTH}}ok" + (f" ({self.detail})" if self.detail else "")
-        return f"{self.name:<{NAME_WIDTH}}{self.status}: {self.detail}"
-
-
-class CheckFailed(Exception):
-    """Raised inside a check: the check failed, and this says why."""
 
 
 @dataclass
@@ -120,14 +63,14 @@ class Checkup:
         for name, step in steps:
             codes: list[str] = []
             try:
-                with _entra_codes(codes):
+                with entra_codes(codes):
                     result = CheckResult(name, OK, step())
-            except _Skip as skip:
+            except Skip as skip:
                 result = CheckResult(name, SKIPPED, str(skip))
             except CheckFailed as failure:
                 result = CheckResult(name, FAILED, str(failure))
             except RecallAssistantError as error:
-                detail = _explain(error)
+                detail = explain(error)
                 if codes:  # Entra ID's own code says most, e.g. AADSTS7000215: wrong secret
                     detail += f" [{', '.join(dict.fromkeys(codes))}]"
                 result = CheckResult(name, FAILED, detail)
@@ -200,14 +143,14 @@ class Checkup:
         from ..auth.tokens import TokenValidator
 
         if not self.test_token:
-            raise _Skip("give --test-token or --test-token-file (a token the task pane sent) "
-                        "to check sign-in, on-behalf-of and Graph")
+            raise Skip("give --test-token or --test-token-file (a token the task pane sent) "
+                       "to check sign-in, on-behalf-of and Graph")
         self._needs_configuration()
         validator = TokenValidator(self.settings, Authority(self.settings, self.session))
         try:
             caller = validator.validate(self.test_token)
         except InvalidToken as refused:
-            raise CheckFailed(_explain(refused)) from refused
+            raise CheckFailed(explain(refused)) from refused
         self._caller = caller
         return f"{caller.address or caller.oid}, tenant {caller.tid}"
 
@@ -220,15 +163,15 @@ class Checkup:
         from ..graph.directory import signed_in_user
 
         if self._graph_token is None:
-            raise _Skip("needs a test token" if not self.test_token
-                        else "no Graph token (the on-behalf-of check did not pass)")
+            raise Skip("needs a test token" if not self.test_token
+                       else "no Graph token (the on-behalf-of check did not pass)")
         token = self._graph_token
         person = signed_in_user(self._graph(lambda: token))
         return f"{person.display_name} <{person.mail or person.id}>"
 
     def app_token(self) -> str:
         if not self.settings.deep_check:
-            raise _Skip("RA_DEEP_CHECK is off (no application permissions are used)")
+            raise Skip("RA_DEEP_CHECK is off (no application permissions are used)")
         self._needs_configuration()
         self._graph_tokens().for_app()
         self._app_token_ok = True
@@ -236,13 +179,13 @@ class Checkup:
 
     def graph_as_app(self) -> str:
         if not self.settings.deep_check:
-            raise _Skip("RA_DEEP_CHECK is off")
+            raise Skip("RA_DEEP_CHECK is off")
         if not self._app_token_ok:
-            raise _Skip("no app-only token (the check above did not pass)")
+            raise Skip("no app-only token (the check above did not pass)")
         mailbox = self.mailbox or (self._caller.oid if self._caller else None)
         if mailbox is None:
-            raise _Skip("give --mailbox ADDRESS (or a test token) to try reading a mailbox "
-                        "as the app")
+            raise Skip("give --mailbox ADDRESS (or a test token) to try reading a mailbox "
+                       "as the app")
         graph = self._graph(self._graph_tokens().for_app)
         root = f"/users/{path_segment(mailbox)}"
         shown = self.mailbox or (self._caller.address if self._caller else None) or mailbox
@@ -273,13 +216,13 @@ class Checkup:
 
     def _needs_configuration(self) -> dict[str, Any]:
         if self._configuration is None:
-            raise _Skip("the authority's OpenID configuration could not be read")
+            raise Skip("the authority's OpenID configuration could not be read")
         return self._configuration
 
     def _needs_caller(self) -> Caller:
         if self._caller is None:
-            raise _Skip("needs a test token" if not self.test_token
-                        else "the test token was not accepted")
+            raise Skip("needs a test token" if not self.test_token
+                       else "the test token was not accepted")
         return self._caller
 
     def _graph_tokens(self) -> Any:
@@ -294,10 +237,6 @@ class Checkup:
         return GraphClient.from_settings(
             self.session, self.settings, token_provider,
             retry=RetryPolicy(budget_s=self.settings.http_timeout_s, max_attempts=2))
-
-
-class _Skip(Exception):
-    """Raised inside a check: it cannot run, and this says why."""
 
 
 def check_database(settings: Settings) -> str:
@@ -382,37 +321,6 @@ def _entra_error(response: requests.Response) -> str:
     return str(text or "").strip().splitlines()[0][:200] if text else ""
 
 
-class _CodeCollector(logging.Handler):
-    """Keeps the AADSTS codes that ``auth.obo`` logs when Entra ID refuses a token request."""
-
-    def __init__(self, codes: list[str]):
-        super().__init__(logging.DEBUG)
-        self.codes = codes
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.codes.extend(_AADSTS.findall(record.getMessage()))
-
-
-_AADSTS = re.compile(r"AADSTS\d+")
-
-
-@contextmanager
-def _entra_codes(codes: list[str]) -> Iterator[None]:
-    logger = logging.getLogger("recall_assistant.auth.obo")
-    handler = _CodeCollector(codes)
-    level, propagate = logger.level, logger.propagate
-    logger.addHandler(handler)
-    # The refusal is logged at INFO, and is shown here instead of on the console.
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    try:
-        yield
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-        logger.propagate = propagate
-
-
 def _reason(exc: BaseException) -> str:
     # requests wraps urllib3's error, which wraps the socket's: the innermost one says it best.
     inner: BaseException = exc
@@ -423,11 +331,3 @@ def _reason(exc: BaseException) -> str:
         inner = nested
     text = str(inner)
     return text.rsplit(": ", 1)[-1] if ": " in text else text or type(exc).__name__
-
-
-def _explain(error: RecallAssistantError) -> str:
-    """``code: what it means for an administrator`` (else the API's own message)."""
-    text = f"{error.code}: {ADMIN_TEXT.get(error.code, error.message)}"
-    if isinstance(error.details, dict) and error.details.get("error"):
-        text += f" ({error.details['error']})"
-    return text
