@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import RecallAssistantError
+from ..graph.errors import GraphError
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
 NAME_WIDTH = 22
@@ -105,7 +106,7 @@ def entra_codes(codes: list[str]) -> Iterator[None]:
         logger.propagate = propagate
 
 
-def explain(error: RecallAssistantError) -> str:
+def explain(error: RecallAssistantError | GraphError) -> str:
     """``code: what it means for an administrator`` (else the API's own message)."""
     text = f"{error.code}: {ADMIN_TEXT.get(error.code, error.message)}"
     if isinstance(error.details, dict) and error.details.get("error"):

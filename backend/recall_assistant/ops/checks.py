@@ -23,6 +23,7 @@ from ..auth.tokens import Caller
 from ..config import Settings
 from ..errors import InvalidToken, RecallAssistantError
 from ..graph.client import GraphClient, RetryPolicy, odata_string, path_segment
+from ..graph.errors import GraphError
 from .check_results import FAILED, OK, SKIPPED, CheckFailed, CheckResult, Skip, entra_codes, explain
 
 # Files the server must find in the front end's folder (the manifests name them).
@@ -69,7 +70,7 @@ class Checkup:
                 result = CheckResult(name, SKIPPED, str(skip))
             except CheckFailed as failure:
                 result = CheckResult(name, FAILED, str(failure))
-            except RecallAssistantError as error:
+            except (RecallAssistantError, GraphError) as error:
                 detail = explain(error)
                 if codes:  # Entra ID's own code says most, e.g. AADSTS7000215: wrong secret
                     detail += f" [{', '.join(dict.fromkeys(codes))}]"
@@ -197,7 +198,7 @@ class Checkup:
                 "$select": "id,isRead,parentFolderId"})
             graph.get(f"{root}/mailFolders/inbox", params={"$select": "id"})
             purpose = graph.get(f"{root}/mailboxSettings/userPurpose") or {}
-        except RecallAssistantError as error:
+        except (RecallAssistantError, GraphError) as error:
             if error.code == "graph_forbidden":
                 raise CheckFailed(
                     f"the app may not read {shown}'s mailbox: grant Mail.ReadBasic.All (or "
