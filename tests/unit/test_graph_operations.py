@@ -41,6 +41,7 @@ from recall_assistant.graph.mail_actions import (
     send_draft,
     update_draft,
 )
+from recall_assistant.recall.model import MessageRecipient
 
 BASE = "https://graph.test"
 V1 = f"{BASE}/v1.0"
@@ -309,9 +310,9 @@ def test_get_message_returns_our_shape(mocked, client):
     message = get_message(client, "AAMk=")
 
     assert message.sent_at == datetime(2025, 3, 1, 9, 30, tzinfo=UTC)
-    assert message.to == (EmailAddress("alex@contoso.com", "Alex"),)
-    assert message.bcc == (EmailAddress("b@x.com"),)
-    assert message.sender.address == "adele@contoso.com"
+    assert message.recipients == (MessageRecipient("alex@contoso.com", "Alex", "to"),
+                                  MessageRecipient("b@x.com", "b@x.com", "bcc"))
+    assert message.sender == "adele@contoso.com"
     assert message.has_attachments and message.folder_id == "sent"
     assert query(mocked.calls[0].request.url)["$select"] == (
         "id,subject,sentDateTime,internetMessageId,toRecipients,ccRecipients,bccRecipients,"

@@ -69,7 +69,7 @@ def test_what_is_not_cached_comes_with_the_message_in_one_batch(mocked_http, gra
     assert parse_qs(urlsplit(urls[1]).query) == {"$select": ["id"]}
     assert parse_qs(urlsplit(urls[2]).query) == {"$select": ["verifiedDomains"]}
     assert loaded.message.id == "MSG-1" and loaded.message.folder_id == "SENT-ID"
-    assert [a.address for a in loaded.message.to] == ["ben@contoso.com"]
+    assert [a.address for a in loaded.message.recipients] == ["ben@contoso.com"]
     assert loaded.sent_items_id == "SENT-ID"
     assert loaded.domains == ("contoso.com", "contoso.onmicrosoft.com")
 
@@ -126,5 +126,5 @@ def test_recipients_graph_cannot_have_sent_are_left_out():
         {"emailAddress": "not an object"}, "not an object", None, {"other": 1},
         {"emailAddress": {"address": "", "name": ""}},
     ]})
-    assert [(a.address, a.name) for a in message.to] == [("Ben@Contoso.com", "Ben"),
-                                                         ("eve@contoso.com", "")]
+    assert [(a.address, a.name) for a in message.recipients] == [
+        ("ben@contoso.com", "Ben"), ("eve@contoso.com", "eve@contoso.com")]

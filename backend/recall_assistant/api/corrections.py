@@ -51,15 +51,15 @@ class TemplatesResponse(Schema):
     templates = fields.List(fields.Nested(TemplateSchema), required=True)
 
 
-class Addressee(Schema):
+class AddresseeSchema(Schema):
     address = fields.String(required=True)
     name = fields.String(required=True)
 
 
 class CorrectionRecipients(Schema):
-    to = fields.List(fields.Nested(Addressee), required=True)
-    cc = fields.List(fields.Nested(Addressee), required=True)
-    bcc = fields.List(fields.Nested(Addressee), required=True)
+    to = fields.List(fields.Nested(AddresseeSchema), required=True)
+    cc = fields.List(fields.Nested(AddresseeSchema), required=True)
+    bcc = fields.List(fields.Nested(AddresseeSchema), required=True)
 
 
 class PreviewResponse(Schema):

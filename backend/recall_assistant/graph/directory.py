@@ -39,7 +39,7 @@ class DirectoryPerson:
 
 
 @dataclass(frozen=True)
-class DirectoryGroup:
+class DirectoryGroupEntry:
     """A mail-enabled group of the tenant."""
 
     id: str
@@ -52,10 +52,10 @@ class AddressBook:
     """What the directory says about a set of addresses (keys are lower-case addresses)."""
 
     users: dict[str, DirectoryPerson]
-    groups: dict[str, DirectoryGroup]
+    groups: dict[str, DirectoryGroupEntry]
     unresolved: tuple[str, ...]
 
-    def find(self, address: str) -> DirectoryPerson | DirectoryGroup | None:
+    def find(self, address: str) -> DirectoryPerson | DirectoryGroupEntry | None:
         """The user or group with this address, or None when the directory has neither."""
         key = address.strip().lower()
         return self.users.get(key) or self.groups.get(key)
@@ -172,8 +172,8 @@ def _person(item: Mapping[str, Any], kind: str = "user") -> DirectoryPerson:
                            business_phones=tuple(item.get("businessPhones") or ()), kind=kind)
 
 
-def _group(item: Mapping[str, Any]) -> DirectoryGroup:
-    return DirectoryGroup(id=str(item.get("id") or ""), mail=item.get("mail") or None,
+def _group(item: Mapping[str, Any]) -> DirectoryGroupEntry:
+    return DirectoryGroupEntry(id=str(item.get("id") or ""), mail=item.get("mail") or None,
                           display_name=str(item.get("displayName") or ""))
 
 
@@ -188,7 +188,7 @@ def resolve_addresses(client: GraphClient, addresses: Iterable[str]) -> AddressB
     """
     wanted = list(dict.fromkeys(a.strip().lower() for a in addresses if a and a.strip()))
     users: dict[str, DirectoryPerson] = {}
-    groups: dict[str, DirectoryGroup] = {}
+    groups: dict[str, DirectoryGroupEntry] = {}
     with client.stage("resolve_addresses"):
         user_requests = mail_lookup_requests(client, "users", wanted, USER_FIELDS)
         group_requests = mail_lookup_requests(client, "groups", wanted, GROUP_FIELDS)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ..recall.model import MessageRecipient, SentMessage
 from .batch import BatchRequest, run_batch
 from .client import GraphClient, encode_query, odata_string, path_segment
 from .errors import GraphError, GraphNotFound
@@ -41,24 +42,7 @@ class EmailAddress:
 
 
 @dataclass(frozen=True)
-class SentMessage:
-    """The fields of a sent message the eligibility check needs."""
-
-    id: str
-    subject: str
-    sent_at: datetime | None
-    internet_message_id: str | None
-    sender: EmailAddress | None
-    to: tuple[EmailAddress, ...]
-    cc: tuple[EmailAddress, ...]
-    bcc: tuple[EmailAddress, ...]
-    has_attachments: bool
-    folder_id: str | None
-    conversation_id: str | None
-
-
-@dataclass(frozen=True)
-class MailboxCopy:
+class FoundCopy:
     """A recipient's copy of a message, found by its internetMessageId."""
 
     id: str
@@ -71,7 +55,7 @@ class CopyLookup:
     """What searching one mailbox found: a copy, no copy (None), or an error."""
 
     mailbox: str
-    copy: MailboxCopy | None
+    copy: FoundCopy | None
     error: GraphError | None = None
 
 
@@ -151,17 +135,22 @@ def recipients_json(addresses: Sequence[EmailAddress]) -> list[dict[str, Any]]:
             for item in addresses]
 
 
+_RECIPIENT_FIELDS = (("to", "toRecipients"), ("cc", "ccRecipients"), ("bcc", "bccRecipients"))
+
+
 def parse_message(body: Mapping[str, Any]) -> SentMessage:
-    """Our :class:`SentMessage` from Graph's message JSON."""
+    """The domain's :class:`SentMessage` from Graph's message JSON: addresses lower-cased, a
+    recipient with no name named by their address, entries without an address left out."""
+    sender = _address(body.get("from"))
     return SentMessage(
         id=str(body.get("id") or ""),
         subject=str(body.get("subject") or ""),
         sent_at=parse_datetime(body.get("sentDateTime")),
-        internet_message_id=body.get("internetMessageId") or None,
-        sender=_address(body.get("from")),
-        to=_addresses(body.get("toRecipients")),
-        cc=_addresses(body.get("ccRecipients")),
-        bcc=_addresses(body.get("bccRecipients")),
+        internet_message_id=str(body.get("internetMessageId") or ""),
+        sender=sender.address.lower() if sender else "",
+        recipients=tuple(MessageRecipient(a.address.lower(), a.name or a.address, field)
+                         for field, key in _RECIPIENT_FIELDS
+                         for a in _addresses(body.get(key)) if a.address),
         has_attachments=bool(body.get("hasAttachments")),
         folder_id=body.get("parentFolderId") or None,
         conversation_id=body.get("conversationId") or None,
@@ -227,14 +216,14 @@ def find_copy_request(mailbox: str, internet_message_id: str) -> BatchRequest:
     return BatchRequest("GET", f"{mailbox_root(mailbox)}/messages?{query}")
 
 
-def parse_copy(body: Any) -> MailboxCopy | None:
+def parse_copy(body: Any) -> FoundCopy | None:
     """The first copy in a ``find_copy_request`` answer, or None when there is none."""
     values = body.get("value") if isinstance(body, Mapping) else None
     if not values:
         return None
     first = values[0]
     is_read = first.get("isRead")
-    return MailboxCopy(id=str(first.get("id") or ""),
+    return FoundCopy(id=str(first.get("id") or ""),
                        is_read=is_read if isinstance(is_read, bool) else None,
                        folder_id=first.get("parentFolderId") or None)
 

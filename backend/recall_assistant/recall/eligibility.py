@@ -95,7 +95,7 @@ def assess_eligibility(
     it was not checked. Recipients come out in field order (to, cc, bcc), each group followed by
     the members it brought; each person once. Raises ``ValueError`` for inconsistent input.
     """
-    if now.tzinfo is None or message.sent_at.tzinfo is None:
+    if now.tzinfo is None or message.sent_at is None or message.sent_at.tzinfo is None:
         raise ValueError("now and message.sent_at must be timezone-aware")
     if mode not in _CHECK_MODES:
         raise ValueError(f"mode must be one of {_CHECK_MODES}, not {mode!r}")

@@ -37,14 +37,18 @@ class MessageRecipient:
 
 @dataclass(frozen=True)
 class SentMessage:
-    """The message in the sender's Sent Items. ``sent_at`` must be timezone-aware."""
+    """The message in the sender's Sent Items, as Graph gives it. ``sent_at`` is
+    timezone-aware, or None for a message never sent (refused before any rule runs)."""
 
     id: str
     subject: str
-    sent_at: dt.datetime
+    sent_at: dt.datetime | None
     internet_message_id: str
     sender: str
     recipients: tuple[MessageRecipient, ...] = ()
+    folder_id: str | None = None
+    conversation_id: str | None = None
+    has_attachments: bool = False
 
 
 @dataclass(frozen=True)

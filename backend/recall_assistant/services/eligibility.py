@@ -66,11 +66,10 @@ class EligibilityService:
               app_graph: GraphClient | None = None) -> model.EligibilityResult:
         """The verdict per recipient. ``app_graph`` (application permissions) turns on the
         deep check; without it the check uses only what the caller's own rights can see."""
-        message, domains = self.sent_message(caller, item, graph)
-        sent = _to_model(message)
+        sent, domains = self.sent_message(caller, item, graph)
         internal = [r.address for r in sent.recipients if _domain(r.address) in domains]
         entries = self._resolve(caller.tenant_id, internal, graph)
-        groups = [e for e in entries.values() if isinstance(e, graph_directory.DirectoryGroup)]
+        groups = [e for e in entries.values() if isinstance(e, graph_directory.DirectoryGroupEntry)]
 
         deep = app_graph is not None
         direct_users = [e for e in entries.values()
@@ -97,7 +96,7 @@ class EligibilityService:
             copies=facts.copies if deep else None)
 
     def sent_message(self, caller: Sender, item: ItemRef,
-                     graph: GraphClient) -> tuple[graph_mail.SentMessage, tuple[str, ...]]:
+                     graph: GraphClient) -> tuple[model.SentMessage, tuple[str, ...]]:
         """The caller's sent message and the tenant's internal domains; 404/422 otherwise."""
         return self._load(caller, self._rest_id(item, graph), graph)
 
@@ -115,7 +114,7 @@ class EligibilityService:
 
     # -- stage 1: the message, its folder, the tenant's domains ---------------------------
     def _load(self, caller: Sender, message_id: str,
-              graph: GraphClient) -> tuple[graph_mail.SentMessage, tuple[str, ...]]:
+              graph: GraphClient) -> tuple[model.SentMessage, tuple[str, ...]]:
         folder_key = ("sentitems", caller.tenant_id, caller.user_id)
         domains_key = ("domains", caller.tenant_id)
         folder_id = self.cache.get(folder_key)
@@ -164,7 +163,7 @@ class EligibilityService:
         return entries
 
     # -- stage 3: groups and (deep) copies ------------------------------------------------
-    def _expand(self, tenant_id: str, group: graph_directory.DirectoryGroup,
+    def _expand(self, tenant_id: str, group: graph_directory.DirectoryGroupEntry,
                 graph: GraphClient) -> graph_directory.GroupMembers:
         key = ("members", tenant_id, group.id)
         cached = self.cache.get(key)
@@ -213,18 +212,6 @@ class _DeepFacts:
 
     def merged(self, other: _DeepFacts) -> _DeepFacts:
         return _DeepFacts({**self.copies, **other.copies}, {**self.purposes, **other.purposes})
-
-
-def _to_model(message: graph_mail.SentMessage) -> model.SentMessage:
-    recipients = tuple(
-        model.MessageRecipient(address=a.address.lower(), name=a.name or a.address, field=field)
-        for field, addresses in (("to", message.to), ("cc", message.cc), ("bcc", message.bcc))
-        for a in addresses if a.address)
-    return model.SentMessage(
-        id=message.id, subject=message.subject, sent_at=message.sent_at or dt.datetime.now(dt.UTC),
-        internet_message_id=message.internet_message_id or "",
-        sender=(message.sender.address.lower() if message.sender else ""),
-        recipients=recipients)
 
 
 def _user(person: graph_directory.DirectoryPerson,
