@@ -11,7 +11,7 @@ from .. import i18n
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
 from ..services.eligibility import ItemRef
-from ..services.recall import action_summary
+from ..services.recall_progress import action_summary
 from ..services.recall_request import Replacement
 from .context import current_caller, current_session, language, reader, require_user, said_in
 from .once import checked_key, reply_response, run_once

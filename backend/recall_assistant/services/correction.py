@@ -29,6 +29,7 @@ from ..recall import quoting, templates
 from ..recall.model import EligibilityResult
 from ..store import ActionRecord, Store
 from .eligibility import EligibilityService, ItemRef
+from .recall_progress import reached_by_recall
 from .session import Sender
 from .template_files import load_templates
 
@@ -229,8 +230,6 @@ class CorrectionService:
         """Per person: did recall take the message away? The recall's merged view where there
         is one (failed, no report, or a partner tenant still pending: not reached), else the
         eligibility forecast (only a likely verdict counts)."""
-        from .recall import reached_by_recall  # the recall and its retries, merged
-
         reached = {r.address.lower(): r.verdict == "likely"
                    for r in checked.recipients if r.counted}
         by_recall = reached_by_recall(self.store, caller_oid,

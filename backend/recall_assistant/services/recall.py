@@ -17,99 +17,42 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from .. import metrics
-from ..errors import Conflict, RecallAssistantError
-from ..graph import directory as graph_directory
+from ..errors import Conflict
 from ..graph import mail as graph_mail
 from ..graph import mail_actions
 from ..graph.client import GraphClient
-from ..graph.errors import GraphError, GraphNotFound, GraphOutcomeUnknown
-from ..i18n import format_wait
+from ..graph.errors import GraphError, GraphOutcomeUnknown
 from ..recall import outcomes as rules
 from ..recall import report as reports
 from ..recall.model import EligibilityResult
-from ..recall.reasons import OUTCOME_TEXTS
 from ..store import ActionNotFound, ActionRecord, RecipientOutcome, Store
 from ..store.records import InvalidTransition
 from .eligibility import EligibilityService, ItemRef
+from .recall_progress import (
+    Attempt,
+    Person,
+    correction_line,
+    has_changed,
+    line_of,
+    people_in,
+    people_of,
+    progress_json,
+    reached_by_recall,
+)
+from .recall_reports import ReportReader
 from .session import Sender
 
 log = logging.getLogger(__name__)
 
-# Recall reports are looked for from a little before the request (clocks differ).
-REPORT_LOOKBACK = dt.timedelta(minutes=5)
 
 
 class NothingToRetry(Conflict):
     code = "nothing_to_retry"
     message = ("There is no one to try the recall again for: it is still under way, or "
                "everyone's copy is removed or out of its reach.")
-
-
-@dataclass(frozen=True)
-class Person:
-    """A recipient as the eligibility check saw them when the recall was asked for."""
-
-    address: str
-    name: str
-    field: str
-    kind: str
-    verdict: str
-    reason_code: str | None
-    reason_text: str | None
-    reason_params: tuple[tuple[str, str], ...] = ()  # so the text can be said in any language
-
-    def as_json(self) -> dict[str, Any]:
-        return {"address": self.address, "name": self.name, "field": self.field,
-                "kind": self.kind, "verdict": self.verdict, "reasonCode": self.reason_code,
-                "reasonText": self.reason_text, "reasonParams": dict(self.reason_params)}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Person:
-        return cls(address=data["address"], name=data.get("name") or data["address"],
-                   field=data.get("field") or "to", kind=data.get("kind") or "unresolved",
-                   verdict=data.get("verdict") or "unknown",
-                   reason_code=data.get("reasonCode"), reason_text=data.get("reasonText"),
-                   reason_params=tuple(sorted((data.get("reasonParams") or {}).items())))
-
-    @property
-    def facts(self) -> rules.PersonFacts:
-        return rules.PersonFacts(self.kind, self.verdict, self.reason_code)
-
-
-def people_of(result: EligibilityResult) -> list[Person]:
-    """The people a recall concerns: every counted recipient, groups expanded."""
-    people = []
-    for r in result.recipients:
-        if not r.counted:
-            continue
-        first = r.reasons[0] if r.reasons else None
-        people.append(Person(address=r.address.lower(), name=r.display_name or r.name,
-                             field=r.field, kind=r.kind, verdict=r.verdict,
-                             reason_code=first.code if first else None,
-                             reason_text=first.text if first else None,
-                             reason_params=first.params if first else ()))
-    return people
-
-
-def people_in(action: ActionRecord) -> list[Person]:
-    """The people an attempt covers, as recorded with it."""
-    return [Person.from_json(p) for p in (action.request or {}).get("people", [])]
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """One recall request (the first, or a retry) as it stands."""
-
-    action: ActionRecord
-    people: list[Person]
-    lines: dict[str, rules.Line]
-    report_found: bool
-    settled: bool
-    wait_until: dt.datetime
 
 
 class RecallService:
@@ -120,6 +63,7 @@ class RecallService:
                  report_wait_s: float = rules.DEFAULT_WAIT_S):
         self.store = store
         self.eligibility = eligibility
+        self.reports = ReportReader(eligibility.cache)
         self.clock = clock
         self.report_wait_s = report_wait_s
 
@@ -180,7 +124,7 @@ class RecallService:
         to it are not theirs to change)."""
         # The reports already in the Inbox answer earlier attempts: receivedDateTime is to the
         # second, so only their ids tell them from this retry's own.
-        earlier = [item.id for item in self._report_candidates(primary, graph)[1]]
+        earlier = [item.id for item in self.reports.candidates(primary, graph)[1]]
         action = self.store.begin_action(
             kind="recall", actor=actor, message_id=message_id,
             internet_message_id=primary.internet_message_id, claim=claim,
@@ -230,7 +174,8 @@ class RecallService:
             later = children[index + 1].created_at if index + 1 < len(children) else None
             attempts.append(self._follow(child, graph, app_graph, now, request_id,
                                          (child.created_at, later)))
-        return self._json(attempts, now, _correction_of(action, related))
+        return progress_json(attempts, now, correction_line(action, related),
+                             self._wait_s(action))
 
     def for_message(self, caller_oid: str, internet_message_id: str) -> list[ActionRecord]:
         """The caller's first recalls of one message (retries are part of theirs), oldest first."""
@@ -255,11 +200,11 @@ class RecallService:
         """Read one attempt's reports, record what changed, settle it when nobody waits."""
         people = people_in(action)
         stored = {o.address: o for o in self.store.outcomes(action.id)}
-        lines = {address: _line(o) for address, o in stored.items()}
+        lines = {address: line_of(o) for address, o in stored.items()}
         report_found = False
         live = action.state in ("submitted", "completed", "unknown")
         if live:
-            found = self._read_reports(action, graph, people)
+            found = self.reports.read(action, graph)
             report_found = found is not None
             lines = self._outcomes(action, people, found, app_graph, lines, window)
         deadline = rules.wait_until(action.created_at, self._wait_s(action))
@@ -269,7 +214,7 @@ class RecallService:
         # The pane polls: write only what changed, not every outcome on every poll.
         changed = [RecipientOutcome(address, line.status, line.source, line.reason_code)
                    for address, line in lines.items()
-                   if line.source is not None and _changed(stored.get(address), line)]
+                   if line.source is not None and has_changed(stored.get(address), line)]
         if changed:
             self.store.record_outcomes(action.id, changed, request_id=request_id)
         counts = rules.summary(list(lines.values()))
@@ -290,66 +235,6 @@ class RecallService:
                         metrics.RECALL_OUTCOMES.labels(_METRIC_STATUS[outcome]).inc(count)
         return Attempt(action, people, lines, report_found, settled, deadline)
 
-    def _read_reports(self, action: ActionRecord, graph: GraphClient,
-                      people: list[Person]) -> reports.RecallReport | None:
-        """The reports about this recall that we believe, merged (docs/recall-reports.md).
-
-        Graph round trips: the Inbox since the recall, light fields only (sender, class,
-        conversation, headers: no bodies); the bodies of the few candidates (Exchange's own
-        mail marked as a report) in one call; the original message only when a report names
-        no message id and the conversation must decide. The tenant's verified domains come
-        from the eligibility check's cache (read once more only when it has expired).
-        """
-        domains, candidates = self._report_candidates(action, graph)
-        bodies = graph_mail.message_bodies(graph, [c.id for c in candidates])
-        original: graph_mail.SentMessage | None = None
-        looked_up = False
-        found = []
-        for item in candidates:
-            body = bodies.get(item.id)
-            if body is None:
-                continue
-            mail = _report_mail(item, body)
-            parsed = reports.parse_recall_report(mail)
-            if not parsed.message_ids and not looked_up:
-                looked_up = True
-                try:
-                    original = graph_mail.get_message(graph, action.message_id)
-                except GraphNotFound:
-                    original = None  # moved or deleted since: only message ids can match
-            accepted = reports.accept_report(
-                mail, verified_domains=domains, internet_message_id=action.internet_message_id,
-                conversation_id=original.conversation_id if original else None,
-                original_subject=original.subject if original else None)
-            for problem in parsed.problems:
-                log.info("recall report %s: %s", item.id, problem)
-            if accepted is None:
-                log.info("mail %s looks like a recall report but is not one we believe for "
-                         "recall %s", item.id, action.id)
-            else:
-                found.append(accepted)
-        return reports.merge_reports(found) if found else None
-
-    def _report_candidates(self, action: ActionRecord, graph: GraphClient
-                           ) -> tuple[tuple[str, ...], list[graph_mail.InboxItem]]:
-        """The tenant's verified domains, and the Inbox mail since the recall that may be a
-        report of it (light fields only), less the reports that answered earlier attempts."""
-        domains = self._verified_domains(action, graph)
-        earlier = set((action.request or {}).get("earlierReports") or ())
-        since = action.created_at - REPORT_LOOKBACK
-        candidates = [item for item in graph_mail.inbox_since(graph, since)
-                      if item.id not in earlier
-                      and reports.might_be_report(_report_mail(item, None), domains)]
-        return domains, candidates
-
-    def _verified_domains(self, action: ActionRecord, graph: GraphClient) -> tuple[str, ...]:
-        # The eligibility check caches the tenant's verified domains under this key.
-        key = ("domains", action.caller_tid)
-        domains = self.eligibility.cache.get(key)
-        if domains is None:
-            domains = graph_directory.internal_domains(graph)
-            self.eligibility.cache.put(key, domains)
-        return tuple(domains)
 
     def _outcomes(self, action: ActionRecord, people: list[Person],
                   report: reports.RecallReport | None,
@@ -389,146 +274,6 @@ class RecallService:
                         offer(address, rules.Line("pending", "deep_check", "copy_present"))
         return {a: line for a, line in lines.items() if a in wanted}
 
-    def _json(self, attempts: list[Attempt], now: dt.datetime,
-              correction: dict[str, Any] | None) -> dict[str, Any]:
-        first = attempts[0]
-        action = first.action
-        # A retry Graph refused covers no one: the earlier answers stand.
-        merged = rules.merge_attempts([first.lines] + [a.lines for a in attempts[1:]
-                                                       if a.action.state != "failed"])
-        settled = all(a.settled for a in attempts)
-        recipients = []
-        for person in first.people:
-            line = merged.get(person.address, rules.PENDING)
-            facts = person.facts
-            recipients.append({
-                "address": person.address, "name": person.name, "status": line.status,
-                "reason": _reason(person, line, self._wait_s(action)), "source": line.source,
-                "mayNeverConfirm": rules.may_never_confirm(facts),
-                # "Try again" is offered once the recall is settled, never while it waits.
-                "retryable": settled and action.state != "failed"
-                and rules.retryable(facts, line),
-                "_notReached": rules.not_reached(facts, line)})
-        summary = rules.summary([merged.get(p.address, rules.PENDING) for p in first.people])
-        not_reached = sum(r.pop("_notReached") for r in recipients)
-        return {
-            "id": action.id, "status": action.state, "messageId": action.message_id,
-            "internetMessageId": action.internet_message_id,
-            "requestedAt": _iso(action.created_at), "lastCheckedAt": _iso(now),
-            "reportReceived": any(a.report_found for a in attempts), "settled": settled,
-            "waitUntil": _iso(max(a.wait_until for a in attempts)),
-            "summary": summary, "notReached": not_reached if action.state != "failed" else 0,
-            "retryable": sum(r["retryable"] for r in recipients),
-            "recipients": recipients, "correction": correction,
-            "error": ({"code": action.error_code, "message": action.error_message}
-                      if action.error_code else None),
-            "statusMessage": getattr(action, "status_message", None),
-        }
-
 
 _METRIC_STATUS = {"succeeded": "succeeded", "failed": "failed", "pending": "pending",
                   "noReport": "no_report"}
-
-
-def _reason(person: Person, line: rules.Line, wait_s: float) -> dict[str, str | None] | None:
-    """Why a line reads as it does; always given for failed and no_report."""
-    if line.source == "eligibility":
-        return {"code": person.reason_code, "text": person.reason_text,
-                "params": dict(person.reason_params)}
-    code = line.reason_code or (f"report_{line.status}" if line.status != "pending" else None)
-    if code is None:
-        return None
-    # The wait is given in seconds: the API writes it in the reader's language.
-    params = {"wait_s": f"{wait_s:g}"} if code == rules.NO_REPORT else {}
-    text = OUTCOME_TEXTS.get(code, code).format(wait=format_wait(wait_s))
-    return {"code": code, "text": text, "params": params}
-
-
-def _report_mail(item: graph_mail.InboxItem,
-                 body: graph_mail.ItemBody | None) -> reports.InboxMessage:
-    """An Inbox item as the report rules read it (``body`` None: not fetched yet)."""
-    return reports.InboxMessage(
-        subject=item.subject, body=body.content if body else "",
-        body_type=(body.content_type if body and body.content_type in ("html", "text")
-                   else None),  # type: ignore[arg-type]
-        received_at=item.received_at, sender=item.sender, message_class=item.message_class,
-        conversation_id=item.conversation_id, headers=item.headers, account=item.account)
-
-
-def _line(outcome: RecipientOutcome) -> rules.Line:
-    return rules.Line(outcome.status, outcome.source, outcome.reason_code)  # type: ignore[arg-type]
-
-
-def _changed(before: RecipientOutcome | None, after: rules.Line) -> bool:
-    return before is None or (before.status, before.source, before.reason_code) != (
-        after.status, after.source, after.reason_code)
-
-
-def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _correction_of(recall: ActionRecord, related: list[ActionRecord]) -> dict[str, Any] | None:
-    """The correction line: "delete and replace"'s own correction, else the latest correction
-    sent for this message."""
-    corrections = [a for a in related if a.kind == "correction"]
-    own = [a for a in corrections if a.parent_id == recall.id]
-    chosen = (own or corrections or [None])[-1]
-    if chosen is None:
-        return None
-    response = chosen.response if isinstance(chosen.response, dict) else {}
-    count = response.get("recipients")
-    return {"id": chosen.id, "status": chosen.state,
-            "error": ({"code": chosen.error_code, "message": chosen.error_message}
-                      if chosen.error_code else None),
-            "recipients": count if isinstance(count, int) else None}
-
-
-def reached_by_recall(store: Store, caller_oid: str, internet_message_id: str,
-                      now: dt.datetime, wait_s: float = rules.DEFAULT_WAIT_S
-                      ) -> dict[str, bool] | None:
-    """Per person of the caller's latest first recall of a message: did it take their copy
-    away? From the recorded outcomes merged over its retries, a wait that is over counting
-    as "no report" (not reached), and a partner-tenant person still pending as not reached.
-    None when the message was not recalled (or Graph refused the recall)."""
-    related = store.actions_for_message(caller_oid, internet_message_id)
-    primaries = [a for a in related if a.kind == "recall" and a.parent_id is None
-                 and a.state != "failed"]
-    if not primaries:
-        return None
-    primary = primaries[-1]
-    attempts = [primary] + [a for a in related if a.kind == "recall"
-                            and a.parent_id == primary.id and a.state != "failed"]
-    views = []
-    for attempt in attempts:
-        recorded = (attempt.request or {}).get("reportWaitS")
-        wait = min(float(recorded), wait_s) if recorded else wait_s
-        over = (attempt.state in ("submitted", "completed", "unknown")
-                and rules.past_wait(attempt.created_at, wait, now))
-        stored = {o.address: _line(o) for o in store.outcomes(attempt.id)}
-        views.append({p.address: rules.at_wait_limit(stored.get(p.address), over=over)
-                      for p in people_in(attempt)})
-    merged = rules.merge_attempts(views)
-    return {p.address: not rules.not_reached(p.facts, merged.get(p.address, rules.PENDING))
-            for p in people_in(primary)}
-
-
-def action_summary(action: ActionRecord) -> dict[str, Any]:
-    """The short answer to a recall request (also what a replay of it returns)."""
-    if action.parent_id is not None:  # a retry: the pane keeps following the first recall
-        return {"id": action.parent_id, "attemptId": action.id, "status": action.state,
-                "messageId": action.message_id,
-                "retried": len((action.request or {}).get("people", []))}
-    return {"id": action.id, "status": action.state, "messageId": action.message_id}
-
-
-def already_recalled(action: ActionRecord) -> dict[str, Any]:
-    """The answer to a second recall of a message: the first one, nothing asked of Graph."""
-    return {"id": action.id, "status": action.state, "messageId": action.message_id,
-            "alreadyRecalled": True}
-
-
-__all__ = ["RecallService", "Person", "people_of", "action_summary", "already_recalled",
-           "reached_by_recall", "NothingToRetry", "RecallAssistantError"]

@@ -14,7 +14,8 @@ from ..store import AlreadyRecalled, Store
 from .correction import CorrectionService
 from .eligibility import ItemRef
 from .once import Answer, before_action
-from .recall import NothingToRetry, RecallService, action_summary, already_recalled
+from .recall import NothingToRetry, RecallService
+from .recall_progress import action_summary, already_recalled
 from .session import Session
 
 

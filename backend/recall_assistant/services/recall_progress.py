@@ -1,0 +1,203 @@
+"""What a recall's status says: the people it concerns, each attempt's lines merged into one
+view, and the short answers to a recall request. Plain data in, plain data out: the service
+reads Graph and the store, these only decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from ..i18n import format_wait
+from ..recall import outcomes as rules
+from ..recall.model import EligibilityResult
+from ..recall.reasons import OUTCOME_TEXTS
+from ..store import ActionRecord, RecipientOutcome, Store
+
+
+@dataclass(frozen=True)
+class Person:
+    """A recipient as the eligibility check saw them when the recall was asked for."""
+
+    address: str
+    name: str
+    field: str
+    kind: str
+    verdict: str
+    reason_code: str | None
+    reason_text: str | None
+    reason_params: tuple[tuple[str, str], ...] = ()  # so the text can be said in any language
+
+    def as_json(self) -> dict[str, Any]:
+        return {"address": self.address, "name": self.name, "field": self.field,
+                "kind": self.kind, "verdict": self.verdict, "reasonCode": self.reason_code,
+                "reasonText": self.reason_text, "reasonParams": dict(self.reason_params)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Person:
+        return cls(address=data["address"], name=data.get("name") or data["address"],
+                   field=data.get("field") or "to", kind=data.get("kind") or "unresolved",
+                   verdict=data.get("verdict") or "unknown",
+                   reason_code=data.get("reasonCode"), reason_text=data.get("reasonText"),
+                   reason_params=tuple(sorted((data.get("reasonParams") or {}).items())))
+
+    @property
+    def facts(self) -> rules.PersonFacts:
+        return rules.PersonFacts(self.kind, self.verdict, self.reason_code)
+
+def people_of(result: EligibilityResult) -> list[Person]:
+    """The people a recall concerns: every counted recipient, groups expanded."""
+    people = []
+    for r in result.recipients:
+        if not r.counted:
+            continue
+        first = r.reasons[0] if r.reasons else None
+        people.append(Person(address=r.address.lower(), name=r.display_name or r.name,
+                             field=r.field, kind=r.kind, verdict=r.verdict,
+                             reason_code=first.code if first else None,
+                             reason_text=first.text if first else None,
+                             reason_params=first.params if first else ()))
+    return people
+
+def people_in(action: ActionRecord) -> list[Person]:
+    """The people an attempt covers, as recorded with it."""
+    return [Person.from_json(p) for p in (action.request or {}).get("people", [])]
+
+@dataclass(frozen=True)
+class Attempt:
+    """One recall request (the first, or a retry) as it stands."""
+
+    action: ActionRecord
+    people: list[Person]
+    lines: dict[str, rules.Line]
+    report_found: bool
+    settled: bool
+    wait_until: dt.datetime
+
+
+def progress_json(attempts: list[Attempt], now: dt.datetime, correction: dict[str, Any] | None,
+                  wait_s: float) -> dict[str, Any]:
+    """The recall as ``GET /api/recalls/<id>`` shows it: the first attempt's people, each
+    with the line merged over every attempt Graph did not refuse."""
+    first = attempts[0]
+    action = first.action
+    # A retry Graph refused covers no one: the earlier answers stand.
+    merged = rules.merge_attempts([first.lines] + [a.lines for a in attempts[1:]
+                                                   if a.action.state != "failed"])
+    settled = all(a.settled for a in attempts)
+    recipients = []
+    for person in first.people:
+        line = merged.get(person.address, rules.PENDING)
+        facts = person.facts
+        recipients.append({
+            "address": person.address, "name": person.name, "status": line.status,
+            "reason": _reason(person, line, wait_s), "source": line.source,
+            "mayNeverConfirm": rules.may_never_confirm(facts),
+            # "Try again" is offered once the recall is settled, never while it waits.
+            "retryable": settled and action.state != "failed"
+            and rules.retryable(facts, line),
+            "_notReached": rules.not_reached(facts, line)})
+    summary = rules.summary([merged.get(p.address, rules.PENDING) for p in first.people])
+    not_reached = sum(r.pop("_notReached") for r in recipients)
+    return {
+        "id": action.id, "status": action.state, "messageId": action.message_id,
+        "internetMessageId": action.internet_message_id,
+        "requestedAt": _iso(action.created_at), "lastCheckedAt": _iso(now),
+        "reportReceived": any(a.report_found for a in attempts), "settled": settled,
+        "waitUntil": _iso(max(a.wait_until for a in attempts)),
+        "summary": summary, "notReached": not_reached if action.state != "failed" else 0,
+        "retryable": sum(r["retryable"] for r in recipients),
+        "recipients": recipients, "correction": correction,
+        "error": ({"code": action.error_code, "message": action.error_message}
+                  if action.error_code else None),
+        "statusMessage": getattr(action, "status_message", None),
+    }
+
+
+def _reason(person: Person, line: rules.Line, wait_s: float) -> dict[str, str | None] | None:
+    """Why a line reads as it does; always given for failed and no_report."""
+    if line.source == "eligibility":
+        return {"code": person.reason_code, "text": person.reason_text,
+                "params": dict(person.reason_params)}
+    code = line.reason_code or (f"report_{line.status}" if line.status != "pending" else None)
+    if code is None:
+        return None
+    # The wait is given in seconds: the API writes it in the reader's language.
+    params = {"wait_s": f"{wait_s:g}"} if code == rules.NO_REPORT else {}
+    text = OUTCOME_TEXTS.get(code, code).format(wait=format_wait(wait_s))
+    return {"code": code, "text": text, "params": params}
+
+
+def line_of(outcome: RecipientOutcome) -> rules.Line:
+    return rules.Line(outcome.status, outcome.source, outcome.reason_code)  # type: ignore[arg-type]
+
+
+def has_changed(before: RecipientOutcome | None, after: rules.Line) -> bool:
+    return before is None or (before.status, before.source, before.reason_code) != (
+        after.status, after.source, after.reason_code)
+
+
+def _iso(moment: dt.datetime) -> str:
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def correction_line(recall: ActionRecord, related: list[ActionRecord]) -> dict[str, Any] | None:
+    """The correction line: "delete and replace"'s own correction, else the latest correction
+    sent for this message."""
+    corrections = [a for a in related if a.kind == "correction"]
+    own = [a for a in corrections if a.parent_id == recall.id]
+    chosen = (own or corrections or [None])[-1]
+    if chosen is None:
+        return None
+    response = chosen.response if isinstance(chosen.response, dict) else {}
+    count = response.get("recipients")
+    return {"id": chosen.id, "status": chosen.state,
+            "error": ({"code": chosen.error_code, "message": chosen.error_message}
+                      if chosen.error_code else None),
+            "recipients": count if isinstance(count, int) else None}
+
+
+def reached_by_recall(store: Store, caller_oid: str, internet_message_id: str,
+                      now: dt.datetime, wait_s: float = rules.DEFAULT_WAIT_S
+                      ) -> dict[str, bool] | None:
+    """Per person of the caller's latest first recall of a message: did it take their copy
+    away? From the recorded outcomes merged over its retries, a wait that is over counting
+    as "no report" (not reached), and a partner-tenant person still pending as not reached.
+    None when the message was not recalled (or Graph refused the recall)."""
+    related = store.actions_for_message(caller_oid, internet_message_id)
+    primaries = [a for a in related if a.kind == "recall" and a.parent_id is None
+                 and a.state != "failed"]
+    if not primaries:
+        return None
+    primary = primaries[-1]
+    attempts = [primary] + [a for a in related if a.kind == "recall"
+                            and a.parent_id == primary.id and a.state != "failed"]
+    views = []
+    for attempt in attempts:
+        recorded = (attempt.request or {}).get("reportWaitS")
+        wait = min(float(recorded), wait_s) if recorded else wait_s
+        over = (attempt.state in ("submitted", "completed", "unknown")
+                and rules.past_wait(attempt.created_at, wait, now))
+        stored = {o.address: line_of(o) for o in store.outcomes(attempt.id)}
+        views.append({p.address: rules.at_wait_limit(stored.get(p.address), over=over)
+                      for p in people_in(attempt)})
+    merged = rules.merge_attempts(views)
+    return {p.address: not rules.not_reached(p.facts, merged.get(p.address, rules.PENDING))
+            for p in people_in(primary)}
+
+
+def action_summary(action: ActionRecord) -> dict[str, Any]:
+    """The short answer to a recall request (also what a replay of it returns)."""
+    if action.parent_id is not None:  # a retry: the pane keeps following the first recall
+        return {"id": action.parent_id, "attemptId": action.id, "status": action.state,
+                "messageId": action.message_id,
+                "retried": len((action.request or {}).get("people", []))}
+    return {"id": action.id, "status": action.state, "messageId": action.message_id}
+
+
+def already_recalled(action: ActionRecord) -> dict[str, Any]:
+    """The answer to a second recall of a message: the first one, nothing asked of Graph."""
+    return {"id": action.id, "status": action.state, "messageId": action.message_id,
+            "alreadyRecalled": True}
