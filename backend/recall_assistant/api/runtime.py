@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import requests
 from flask import current_app
@@ -17,7 +18,9 @@ from ..services.eligibility import EligibilityService
 from ..services.recall import RecallService
 from ..services.recall_request import RecallRequests
 from ..services.session import Sessions
-from ..store import Store
+
+if TYPE_CHECKING:  # a type only: the app builds the store, no route imports its code
+    from ..store import Store
 
 
 @dataclass
