@@ -119,9 +119,12 @@ export function createApi({ getToken, base = "" }) {
   return {
     config: () => call("GET", "/api/config", { auth: false }),
     eligibility: (ref, signal) => call("POST", "/api/eligibility", { body: item(ref), signal }),
-    recallsFor: (ref, signal) => call(
-      "GET", `/api/recalls?messageId=${encodeURIComponent(ref.itemId)}&idType=${ref.idType}`,
-      { signal, consent: false }),
+    // By the Internet message id when Outlook gave one: the server need not read the message
+    // again while the eligibility check, side by side, reads it.
+    recallsFor: (ref, signal) => call("GET", `/api/recalls?${ref.internetMessageId
+      ? `internetMessageId=${encodeURIComponent(ref.internetMessageId)}`
+      : `messageId=${encodeURIComponent(ref.itemId)}&idType=${ref.idType}`}`,
+    { signal, consent: false }),
     startRecall: (body, key) => call("POST", "/api/recalls", { body, key }),
     recall: (id, signal) => call("GET", `/api/recalls/${encodeURIComponent(id)}`, { signal }),
     templates: () => call("GET", "/api/templates"),

@@ -42,8 +42,10 @@ function mailbox() {
 
 /**
  * The open item as the API names it, or a reason why there is none.
- * @returns {{kind: "message", itemId: string, idType: "rest"|"ews", subject: string}
- *           | {kind: "none"|"compose"|"other"}}
+ * `internetMessageId` (null when Outlook gives none) lets the pane find earlier recalls without
+ * the server reading the message again.
+ * @returns {{kind: "message", itemId: string, idType: "rest"|"ews", subject: string,
+ *            internetMessageId: string|null} | {kind: "none"|"compose"|"other"}}
  */
 export function currentItem() {
   const box = mailbox();
@@ -59,17 +61,19 @@ export function currentItem() {
     return { kind: "compose" }; // compose mode has no id until the draft is saved
   }
   const subject = typeof item.subject === "string" ? item.subject : "";
+  const internetMessageId = typeof item.internetMessageId === "string" && item.internetMessageId
+    ? item.internetMessageId : null;
   // Converting here saves the backend a Graph round trip (translateExchangeIds).
   if (typeof box.convertToRestId === "function") {
     try {
       const version = office().MailboxEnums?.RestVersion?.v2_0 ?? "v2.0";
       return { kind: "message", itemId: box.convertToRestId(item.itemId, version), idType: "rest",
-               subject };
+               subject, internetMessageId };
     } catch {
       // fall through: the backend translates EWS ids itself
     }
   }
-  return { kind: "message", itemId: item.itemId, idType: "ews", subject };
+  return { kind: "message", itemId: item.itemId, idType: "ews", subject, internetMessageId };
 }
 
 /** Call `handler` when the user selects another item while the pane stays open (pinned). */

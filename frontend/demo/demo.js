@@ -85,6 +85,7 @@ function open() {
   const query = new URLSearchParams({ user: user.mail, lang: langSelect.value });
   if (message) {
     query.set("item", message.id);
+    query.set("imid", message.internetMessageId);  // as Outlook gives it in read mode
   }
   const page = new URLSearchParams({ user: user.mail, message: message ? message.id : "",
                                      lang: langSelect.value });

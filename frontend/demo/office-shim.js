@@ -6,6 +6,7 @@
  *   user=<address>     who is signed in (default adele@contoso.com)
  *   item=<REST id>     the open message (Office gives EWS ids: REST with - → / and _ → +);
  *                      no item: nothing is open
+ *   imid=<id>          its Internet message id (Outlook gives it in read mode)
  *   lang=<tag>         Office's display language (default en-US)
  *   sso=<code>         getAccessToken fails with this Office error code (13001, 13002, …)
  *   ssoTimes=<n>       … only for the first n calls (default: every call)
@@ -181,6 +182,7 @@
 
   var item = restItemId ? {
     itemId: toEws(restItemId),
+    internetMessageId: params.get("imid") || undefined,
     itemType: "message",
     itemClass: "IPM.Note",
     notificationMessages: notificationMessages(),

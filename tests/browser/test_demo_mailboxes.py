@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -112,3 +113,17 @@ def test_the_demo_fits_a_320_px_screen(live_server, page):
     expect(page.frame_locator("#pane").locator("body[data-loaded=verdict]")).to_be_attached(
         timeout=20_000)
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_the_pane_finds_earlier_recalls_by_the_id_outlook_gives(live_server, page):
+    """Opening the pane reads the message once: the eligibility check reads it, the look for
+    earlier recalls beside it goes by the Internet message id the demo's Outlook gives."""
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/api/recalls" in r.url else None)
+    page.goto(f"{live_server.url}/demo?user=adele@contoso.com&message={PRICING}")
+    expect(page.frame_locator("#pane").locator("body[data-loaded=verdict]")).to_be_attached(
+        timeout=15_000)
+    assert len(asked) == 1, asked
+    query = parse_qs(urlsplit(asked[0]).query)
+    assert list(query) == ["internetMessageId"]
+    assert query["internetMessageId"][0].startswith("<") and "@" in query["internetMessageId"][0]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from recall_assistant import metrics
 from recall_assistant.graph import mail_actions
 from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.store.records import DEFAULT_GRACE
@@ -96,6 +97,36 @@ def test_recalls_of_a_message_are_listed_for_a_reopened_pane(pane):
     started = pane.recall(COPIES).json()
     listed = pane.get("/api/recalls", messageId=COPIES).json()["recalls"]
     assert [r["id"] for r in listed] == [started["id"]]
+
+
+def graph_requests() -> float:
+    return metrics.GRAPH_REQUESTS._value.get()
+
+
+def test_by_internet_message_id_the_listing_reads_no_message(live, pane):
+    """The pane asks side by side with the eligibility check, which reads the message: by the
+    Internet message id Outlook gives, the listing needs no Graph call of its own."""
+    imid = live.sandbox.mail.message(ADELE, COPIES, live.sandbox.clock()).internet_message_id
+    before = graph_requests()
+    assert pane.get("/api/recalls", internetMessageId=imid).json() == {"recalls": []}
+    assert graph_requests() == before
+    pane.get("/api/recalls", messageId=COPIES)
+    assert graph_requests() > before  # by its Graph id the message is read to find it
+
+    started = pane.recall(COPIES).json()
+    listed = pane.get("/api/recalls", internetMessageId=imid).json()["recalls"]
+    assert [r["id"] for r in listed] == [started["id"]]
+    # Only the caller's own recalls: someone else naming the message sees none.
+    assert Pane(live, "megan@contoso.com").get(
+        "/api/recalls", internetMessageId=imid).json() == {"recalls": []}
+
+
+@pytest.mark.parametrize("query", [{}, {"messageId": COPIES, "internetMessageId": "<a@b>"},
+                                   {"internetMessageId": "x" * 999}])
+def test_the_listing_wants_exactly_one_of_the_ids(pane, query):
+    response = pane.get("/api/recalls", **query)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
 
 
 def test_correction_to_the_unrecallable_reaches_exactly_those_recall_missed(live, pane):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, jsonify, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from .. import i18n
 from ..recall import outcomes as outcome_rules
@@ -43,8 +43,18 @@ class RecallRequest(Schema):
 
 
 class RecallQuery(Schema):
-    messageId = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    """The message by the id the pane has (its Graph id), or by its Internet message id, which
+    Outlook gives the pane too: then the answer comes without reading the message again."""
+
+    messageId = fields.String(validate=validate.Length(min=1, max=1024))
     idType = fields.String(load_default="rest", validate=validate.OneOf(("rest", "ews")))
+    internetMessageId = fields.String(validate=validate.Length(min=3, max=998))
+
+    @validates_schema
+    def _one_of_the_ids(self, data, **kwargs):
+        if ("messageId" in data) == ("internetMessageId" in data):
+            raise ValidationError("Give messageId or internetMessageId (one of them).",
+                                  "messageId")
 
 
 # The answers, for the OpenAPI document (the service writes the JSON; the reliability suite
@@ -201,18 +211,12 @@ def recall_status(action_id: str):
 def recalls_for_message():
     """The caller's recalls of one message, newest first (a reopened pane resumes them)."""
     query = load(RecallQuery(), request.args.to_dict())
-    rt = runtime()
-    session = current_session()
-    message, _ = rt.eligibility.sent_message(session.sender,
-                                             ItemRef(query["messageId"], query["idType"]),
-                                             session.graph)
-    caller_oid = session.sender.user_id
-    found = rt.recalls.for_message(caller_oid, message.internet_message_id or "")
-    found.sort(key=lambda a: a.created_at, reverse=True)
+    item = ItemRef(query["messageId"], query["idType"]) if "messageId" in query else None
+    found = runtime().recalls.latest(current_session(), item=item,
+                                     internet_message_id=query.get("internetMessageId"))
     reader_language = language()
-    return said_in(reader_language, jsonify(recalls=[
-        _localised(rt.recalls.status(caller_oid, a.id, session.graph, session.app_graph),
-                   reader_language) for a in found[:5]]))
+    return said_in(reader_language, jsonify(
+        recalls=[_localised(status, reader_language) for status in found]))
 
 
 def _localised(status: dict[str, Any], said_in: str) -> dict[str, Any]:

@@ -63,7 +63,7 @@ def _start(sb: Sandbox) -> dict:
 
 def _message(m: StoredMessage, seeded: bool) -> dict:
     return {"id": m.id, "ewsId": ews_id(m.id), "subject": m.subject, "folder": m.folder,
-            "seeded": seeded,
+            "seeded": seeded, "internetMessageId": m.internet_message_id,
             "sentDateTime": m.sent,
             "from": {"address": m.sender.address, "name": m.sender.name},
             "to": [r.address for r in (*m.to, *m.cc, *m.bcc)],

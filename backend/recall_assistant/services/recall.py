@@ -43,7 +43,7 @@ from .recall_progress import (
     reached_by_recall,
 )
 from .recall_reports import ReportReader
-from .session import Sender
+from .session import Sender, Session
 
 log = logging.getLogger(__name__)
 
@@ -176,6 +176,19 @@ class RecallService:
                                          (child.created_at, later)))
         return progress_json(attempts, now, correction_line(action, related),
                              self._wait_s(action))
+
+    def latest(self, session: Session, *, item: ItemRef | None = None,
+               internet_message_id: str | None = None) -> list[dict[str, Any]]:
+        """The caller's recalls of one message as they stand, newest first, at most five. By
+        its Internet message id the message is not read again (only the caller's own recalls
+        are looked at); by its Graph id it is, to check it is theirs and learn that id."""
+        if internet_message_id is None:
+            message, _ = self.eligibility.sent_message(session.sender, item, session.graph)
+            internet_message_id = message.internet_message_id
+        owner = session.sender.user_id
+        found = sorted(self.for_message(owner, internet_message_id), key=lambda a: a.created_at,
+                       reverse=True)
+        return [self.status(owner, a.id, session.graph, session.app_graph) for a in found[:5]]
 
     def for_message(self, caller_oid: str, internet_message_id: str) -> list[ActionRecord]:
         """The caller's first recalls of one message (retries are part of theirs), oldest first."""
