@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from recall_assistant.api.recalls import RecallStatus
 from recall_assistant.graph import mail as graph_mail
 from recall_assistant.graph.client import GraphClient
 from recall_assistant.sandbox.fixture import Recipient
@@ -126,14 +127,14 @@ def test_an_email_anyone_can_send_changes_nothing_at_service_level(slow):
     started = pane.recall(COPIES).json()
     service = slow.app.extensions["recall_assistant"].recalls
     graph, _, oid = service_graph(slow)
-    before = service.status(oid, started["id"], graph, None)
+    before = RecallStatus().dump(service.status(oid, started["id"], graph, None))
     for sender, body, message_class in SPOOFS:
         deliver(slow, ADELE, sender=sender,
                 subject=f"Recall Report for message: {subject_of(slow, COPIES)}",
                 body=body.format(recipient="isaiah@contoso.com",
                                  imid=before["internetMessageId"]),
                 message_class=message_class)
-    after = service.status(oid, started["id"], graph, None)
+    after = RecallStatus().dump(service.status(oid, started["id"], graph, None))
     assert after["reportReceived"] is False
     assert statuses(after) == statuses(before)
     assert {o.address: o.status for o in slow.app.extensions["recall_assistant"].store.outcomes(
@@ -209,7 +210,7 @@ def test_a_poll_reads_light_fields_and_only_candidates_bodies(quick):
     pane.wait_for_report(started["id"])
     service = quick.app.extensions["recall_assistant"].recalls
     graph, session, oid = service_graph(quick)
-    body = service.status(oid, started["id"], graph, None)
+    body = RecallStatus().dump(service.status(oid, started["id"], graph, None))
     assert body["reportReceived"] is True
 
     paths = [(m, urlsplit(u)) for m, u in session.urls]

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
 
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .. import i18n
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
 from ..services.eligibility import ItemRef
@@ -109,7 +108,7 @@ class RecipientOutcomeSchema(Schema):
         "description": "Always given for failed and no_report."})
     source = fields.String(required=True, allow_none=True,
                            validate=validate.OneOf(outcome_rules.SOURCES))
-    mayNeverConfirm = fields.Boolean(required=True, metadata={
+    mayNeverConfirm = fields.Boolean(required=True, attribute="may_never_confirm", metadata={
         "description": "A partner-tenant recipient: their tenant may act without telling us."})
     retryable = fields.Boolean(required=True, metadata={
         "description": "Settled recall only: their copy may still be there, and trying "
@@ -131,27 +130,43 @@ class CorrectionLine(Schema):
                                 metadata={"description": "How many people it was sent to."})
 
 
-class RecallStatus(Schema):
-    """A recall as it stands: what ``RecallService.status`` answers."""
+class UtcTime(fields.String):
+    """A moment written in UTC, ``2026-12-03T14:40:00Z`` (the store keeps UTC, naive on
+    SQLite)."""
 
-    id = fields.String(required=True)
-    status = fields.String(required=True, validate=validate.OneOf(ACTION_STATES), metadata={
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc(metadata=None, **options):
+    return UtcTime(required=True, metadata={"format": "date-time", **(metadata or {})},
+                   **options)
+
+
+class RecallStatus(Schema):
+    """A recall as it stands: what ``RecallService.status`` answers (a ``RecallProgress``)."""
+
+    id = fields.String(required=True, attribute="action.id")
+    status = fields.String(required=True, attribute="action.state",
+                           validate=validate.OneOf(ACTION_STATES), metadata={
         "description": "unknown: the process stopped between recording the recall and hearing "
                        "back from Microsoft 365; check the recall report. Never repeated."})
-    messageId = fields.String(required=True)
-    internetMessageId = fields.String(required=True, allow_none=True)
-    requestedAt = fields.String(required=True, metadata={"format": "date-time"})
-    lastCheckedAt = fields.String(required=True, metadata={"format": "date-time"})
-    reportReceived = fields.Boolean(required=True)
+    messageId = fields.String(required=True, attribute="action.message_id")
+    internetMessageId = fields.String(required=True, allow_none=True,
+                                      attribute="action.internet_message_id")
+    requestedAt = _utc(attribute="action.created_at")
+    lastCheckedAt = _utc(attribute="checked_at")
+    reportReceived = fields.Boolean(required=True, attribute="report_received")
     settled = fields.Boolean(required=True, metadata={
         "description": "No recipient is pending any more, in the recall nor in its retries: "
                        "the pane stops polling."})
-    waitUntil = fields.String(required=True, metadata={
-        "format": "date-time",
+    waitUntil = _utc(attribute="wait_until", metadata={
         "description": "requestedAt + RA_RECALL_REPORT_WAIT_S (of the latest retry, if any): "
                        "who is still pending then reads no_report."})
     summary = fields.Nested(OutcomeCounts, required=True)
-    notReached = fields.Integer(required=True, metadata={
+    notReached = fields.Integer(required=True, attribute="not_reached", metadata={
         "description": "People a correction should go to: failed, no_report, or pending and "
                        "mayNeverConfirm."})
     retryable = fields.Integer(required=True, metadata={
@@ -163,7 +178,7 @@ class RecallStatus(Schema):
         "description": "Delete and replace's correction, else the latest correction sent for "
                        "this message."})
     error = fields.Nested(ActionError, required=True, allow_none=True)
-    statusMessage = fields.String(required=True, allow_none=True)
+    statusMessage = fields.String(required=True, allow_none=True, attribute="status_message")
 
 
 class RecallList(Schema):
@@ -194,16 +209,20 @@ def request_recall():
                                   lambda action: (202, action_summary(action))))
 
 
+_STATUS = RecallStatus()
+_LIST = RecallList()
+
+
 @recalls.get("/recalls/<action_id>")
 @require_user
 def recall_status(action_id: str):
     """Per-recipient outcomes, read from the recall report(s) as they arrive."""
     session = current_session()
-    status = runtime().recalls.status(session.sender.user_id, action_id[:64], session.graph,
-                                      session.app_graph,
-                               request_id=g.get("request_id"))
     reader_language = language()
-    return said_in(reader_language, jsonify(_localised(status, reader_language)))
+    status = runtime().recalls.status(session.sender.user_id, action_id[:64], session.graph,
+                                      session.app_graph, language=reader_language,
+                                      request_id=g.get("request_id"))
+    return said_in(reader_language, jsonify(_STATUS.dump(status)))
 
 
 @recalls.get("/recalls")
@@ -212,19 +231,8 @@ def recalls_for_message():
     """The caller's recalls of one message, newest first (a reopened pane resumes them)."""
     query = load(RecallQuery(), request.args.to_dict())
     item = ItemRef(query["messageId"], query["idType"]) if "messageId" in query else None
-    found = runtime().recalls.latest(current_session(), item=item,
-                                     internet_message_id=query.get("internetMessageId"))
     reader_language = language()
-    return said_in(reader_language, jsonify(
-        recalls=[_localised(status, reader_language) for status in found]))
-
-
-def _localised(status: dict[str, Any], said_in: str) -> dict[str, Any]:
-    """A recall's status with each person's reason in the caller's language."""
-    for person in status["recipients"]:
-        reason = person.get("reason")
-        if reason:
-            reason["text"] = i18n.reason_text(reason["code"], reason.get("params") or {},
-                                              said_in, reason["text"])
-    return status
-
+    found = runtime().recalls.latest(current_session(), item=item,
+                                     internet_message_id=query.get("internetMessageId"),
+                                     language=reader_language)
+    return said_in(reader_language, jsonify(_LIST.dump({"recalls": found})))

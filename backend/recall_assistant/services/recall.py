@@ -34,12 +34,13 @@ from .eligibility import EligibilityService, ItemRef
 from .recall_progress import (
     Attempt,
     Person,
+    RecallProgress,
     correction_line,
     has_changed,
     line_of,
     people_in,
     people_of,
-    progress_json,
+    progress,
     reached_by_recall,
 )
 from .recall_reports import ReportReader
@@ -109,10 +110,10 @@ class RecallService:
                          app_graph: GraphClient | None) -> list[Person]:
         """Who "Try again" would cover: the settled recall's retryable people, read afresh
         (409 ``nothing_to_retry`` when there is no one, or the recall is still under way)."""
-        body = self.status(caller_oid, primary.id, graph, app_graph)
-        wanted = {r["address"] for r in body["recipients"] if r["retryable"]}
+        now = self.status(caller_oid, primary.id, graph, app_graph)
+        wanted = {r.address for r in now.recipients if r.retryable}
         people = [p for p in people_in(primary) if p.address in wanted]
-        if not body["settled"] or not people:
+        if not now.settled or not people:
             raise NothingToRetry()
         return people
 
@@ -153,8 +154,10 @@ class RecallService:
 
     # -- following it ---------------------------------------------------------------------
     def status(self, caller_oid: str, action_id: str, graph: GraphClient,
-               app_graph: GraphClient | None, *, request_id: str | None = None) -> dict[str, Any]:
-        """The recall as it stands: reports read afresh, outcomes recorded, state settled.
+               app_graph: GraphClient | None, *, request_id: str | None = None,
+               language: str = "en") -> RecallProgress:
+        """The recall as it stands: reports read afresh, outcomes recorded, state settled;
+        reasons in ``language``.
 
         For a first recall, its retries are followed too and folded in; a retry's own id
         shows only the people it covers.
@@ -174,11 +177,12 @@ class RecallService:
             later = children[index + 1].created_at if index + 1 < len(children) else None
             attempts.append(self._follow(child, graph, app_graph, now, request_id,
                                          (child.created_at, later)))
-        return progress_json(attempts, now, correction_line(action, related),
-                             self._wait_s(action))
+        return progress(attempts, now, correction_line(action, related), self._wait_s(action),
+                        language)
 
     def latest(self, session: Session, *, item: ItemRef | None = None,
-               internet_message_id: str | None = None) -> list[dict[str, Any]]:
+               internet_message_id: str | None = None,
+               language: str = "en") -> list[RecallProgress]:
         """The caller's recalls of one message as they stand, newest first, at most five. By
         its Internet message id the message is not read again (only the caller's own recalls
         are looked at); by its Graph id it is, to check it is theirs and learn that id."""
@@ -188,7 +192,8 @@ class RecallService:
         owner = session.sender.user_id
         found = sorted(self.for_message(owner, internet_message_id), key=lambda a: a.created_at,
                        reverse=True)
-        return [self.status(owner, a.id, session.graph, session.app_graph) for a in found[:5]]
+        return [self.status(owner, a.id, session.graph, session.app_graph, language=language)
+                for a in found[:5]]
 
     def for_message(self, caller_oid: str, internet_message_id: str) -> list[ActionRecord]:
         """The caller's first recalls of one message (retries are part of theirs), oldest first."""

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from ..i18n import format_wait
+from ..i18n import format_wait, reason_text
 from ..recall import outcomes as rules
 from ..recall.model import EligibilityResult
 from ..recall.reasons import OUTCOME_TEXTS
@@ -45,6 +45,7 @@ class Person:
     def facts(self) -> rules.PersonFacts:
         return rules.PersonFacts(self.kind, self.verdict, self.reason_code)
 
+
 def people_of(result: EligibilityResult) -> list[Person]:
     """The people a recall concerns: every counted recipient, groups expanded."""
     people = []
@@ -59,9 +60,11 @@ def people_of(result: EligibilityResult) -> list[Person]:
                              reason_params=first.params if first else ()))
     return people
 
+
 def people_in(action: ActionRecord) -> list[Person]:
     """The people an attempt covers, as recorded with it."""
     return [Person.from_json(p) for p in (action.request or {}).get("people", [])]
+
 
 @dataclass(frozen=True)
 class Attempt:
@@ -75,57 +78,113 @@ class Attempt:
     wait_until: dt.datetime
 
 
-def progress_json(attempts: list[Attempt], now: dt.datetime, correction: dict[str, Any] | None,
-                  wait_s: float) -> dict[str, Any]:
-    """The recall as ``GET /api/recalls/<id>`` shows it: the first attempt's people, each
-    with the line merged over every attempt Graph did not refuse."""
+@dataclass(frozen=True)
+class Because:
+    """Why a person's line reads as it does: a stable code, its text in the reader's language
+    and the values filled into it."""
+
+    code: str | None
+    text: str | None
+    params: dict[str, str]
+
+
+@dataclass(frozen=True)
+class PersonProgress:
+    address: str
+    name: str
+    status: str
+    reason: Because | None
+    source: str | None
+    may_never_confirm: bool
+    retryable: bool
+
+
+@dataclass(frozen=True)
+class ActionFailure:
+    code: str
+    message: str | None
+
+
+def _failure(action: ActionRecord) -> ActionFailure | None:
+    return ActionFailure(action.error_code, action.error_message) if action.error_code else None
+
+
+@dataclass(frozen=True)
+class CorrectionState:
+    """The correction shown with a recall: its own ("delete and replace"), else the latest."""
+
+    id: str
+    status: str
+    error: ActionFailure | None
+    recipients: int | None
+
+
+@dataclass(frozen=True)
+class RecallProgress:
+    """A recall as it stands: the first attempt's people, each with the line merged over every
+    attempt Graph did not refuse."""
+
+    action: ActionRecord
+    checked_at: dt.datetime
+    report_received: bool
+    settled: bool
+    wait_until: dt.datetime
+    summary: dict[str, int]
+    not_reached: int
+    recipients: tuple[PersonProgress, ...]
+    correction: CorrectionState | None
+
+    @property
+    def retryable(self) -> int:
+        return sum(p.retryable for p in self.recipients)
+
+    @property
+    def error(self) -> ActionFailure | None:
+        return _failure(self.action)
+
+    @property
+    def status_message(self) -> str | None:
+        return getattr(self.action, "status_message", None)
+
+
+def progress(attempts: list[Attempt], now: dt.datetime, correction: CorrectionState | None,
+             wait_s: float, language: str = "en") -> RecallProgress:
+    """The recall's progress from its attempts; reasons are written in ``language``."""
     first = attempts[0]
     action = first.action
     # A retry Graph refused covers no one: the earlier answers stand.
     merged = rules.merge_attempts([first.lines] + [a.lines for a in attempts[1:]
                                                    if a.action.state != "failed"])
     settled = all(a.settled for a in attempts)
-    recipients = []
+    people, not_reached = [], 0
     for person in first.people:
         line = merged.get(person.address, rules.PENDING)
         facts = person.facts
-        recipients.append({
-            "address": person.address, "name": person.name, "status": line.status,
-            "reason": _reason(person, line, wait_s), "source": line.source,
-            "mayNeverConfirm": rules.may_never_confirm(facts),
+        not_reached += rules.not_reached(facts, line)
+        people.append(PersonProgress(
+            person.address, person.name, line.status, _reason(person, line, wait_s, language),
+            line.source, rules.may_never_confirm(facts),
             # "Try again" is offered once the recall is settled, never while it waits.
-            "retryable": settled and action.state != "failed"
-            and rules.retryable(facts, line),
-            "_notReached": rules.not_reached(facts, line)})
-    summary = rules.summary([merged.get(p.address, rules.PENDING) for p in first.people])
-    not_reached = sum(r.pop("_notReached") for r in recipients)
-    return {
-        "id": action.id, "status": action.state, "messageId": action.message_id,
-        "internetMessageId": action.internet_message_id,
-        "requestedAt": _iso(action.created_at), "lastCheckedAt": _iso(now),
-        "reportReceived": any(a.report_found for a in attempts), "settled": settled,
-        "waitUntil": _iso(max(a.wait_until for a in attempts)),
-        "summary": summary, "notReached": not_reached if action.state != "failed" else 0,
-        "retryable": sum(r["retryable"] for r in recipients),
-        "recipients": recipients, "correction": correction,
-        "error": ({"code": action.error_code, "message": action.error_message}
-                  if action.error_code else None),
-        "statusMessage": getattr(action, "status_message", None),
-    }
+            settled and action.state != "failed" and rules.retryable(facts, line)))
+    return RecallProgress(
+        action, now, any(a.report_found for a in attempts), settled,
+        max(a.wait_until for a in attempts),
+        rules.summary([merged.get(p.address, rules.PENDING) for p in first.people]),
+        not_reached if action.state != "failed" else 0, tuple(people), correction)
 
 
-def _reason(person: Person, line: rules.Line, wait_s: float) -> dict[str, str | None] | None:
+def _reason(person: Person, line: rules.Line, wait_s: float, language: str) -> Because | None:
     """Why a line reads as it does; always given for failed and no_report."""
     if line.source == "eligibility":
-        return {"code": person.reason_code, "text": person.reason_text,
-                "params": dict(person.reason_params)}
-    code = line.reason_code or (f"report_{line.status}" if line.status != "pending" else None)
-    if code is None:
-        return None
-    # The wait is given in seconds: the API writes it in the reader's language.
-    params = {"wait_s": f"{wait_s:g}"} if code == rules.NO_REPORT else {}
-    text = OUTCOME_TEXTS.get(code, code).format(wait=format_wait(wait_s))
-    return {"code": code, "text": text, "params": params}
+        code, params, text = person.reason_code, dict(person.reason_params), person.reason_text
+    else:
+        code = line.reason_code or (f"report_{line.status}" if line.status != "pending" else None)
+        if code is None:
+            return None
+        # The wait is given in seconds too, for a reader that words it itself.
+        params = {"wait_s": f"{wait_s:g}"} if code == rules.NO_REPORT else {}
+        text = OUTCOME_TEXTS.get(code, code).format(wait=format_wait(wait_s))
+    return Because(code, reason_text(code, params, language, text), params)
 
 
 def line_of(outcome: RecipientOutcome) -> rules.Line:
@@ -137,15 +196,9 @@ def has_changed(before: RecipientOutcome | None, after: rules.Line) -> bool:
         after.status, after.source, after.reason_code)
 
 
-def _iso(moment: dt.datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def correction_line(recall: ActionRecord, related: list[ActionRecord]) -> dict[str, Any] | None:
-    """The correction line: "delete and replace"'s own correction, else the latest correction
-    sent for this message."""
+def correction_line(recall: ActionRecord, related: list[ActionRecord]) -> CorrectionState | None:
+    """"Delete and replace"'s own correction, else the latest correction sent for this
+    message."""
     corrections = [a for a in related if a.kind == "correction"]
     own = [a for a in corrections if a.parent_id == recall.id]
     chosen = (own or corrections or [None])[-1]
@@ -153,10 +206,8 @@ def correction_line(recall: ActionRecord, related: list[ActionRecord]) -> dict[s
         return None
     response = chosen.response if isinstance(chosen.response, dict) else {}
     count = response.get("recipients")
-    return {"id": chosen.id, "status": chosen.state,
-            "error": ({"code": chosen.error_code, "message": chosen.error_message}
-                      if chosen.error_code else None),
-            "recipients": count if isinstance(count, int) else None}
+    return CorrectionState(chosen.id, chosen.state, _failure(chosen),
+                           count if isinstance(count, int) else None)
 
 
 def reached_by_recall(store: Store, caller_oid: str, internet_message_id: str,
