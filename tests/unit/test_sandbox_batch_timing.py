@@ -12,13 +12,14 @@ import time
 from typing import Any
 
 import pytest
+from werkzeug.test import EnvironBuilder, run_wsgi_app
 
 from recall_assistant.sandbox import graph as graph_module
 from recall_assistant.sandbox.app import create_sandbox_app
-from recall_assistant.sandbox.faults import Faults
+from recall_assistant.sandbox.faults import Faults, Gateway
 from recall_assistant.sandbox.fixture import load_tenant
 from recall_assistant.sandbox.graph_http import GraphRequest, GraphResponse
-from recall_assistant.sandbox.graph_router import Router, dispatch
+from recall_assistant.sandbox.graph_router import Router
 from recall_assistant.sandbox.options import SandboxOptions
 from recall_assistant.sandbox.tokens import GRAPH_APP_ID
 
@@ -58,6 +59,23 @@ class Sandboxed:
 
     def _auth(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}
+
+
+def dispatch(state, router: Router, req: GraphRequest, finish=lambda response: response):
+    """``req`` through Graph's gateway; ``finish`` sees the answer as Graph's app wrote it,
+    before the gateway goes on, and its result is returned."""
+    graph, finished = graph_module.GraphApp(state, router), []
+
+    def written(environ, start_response):
+        body, status, headers = run_wsgi_app(graph, environ, buffered=True)
+        finished.append(finish(GraphResponse(int(status[:3]), b"".join(body), dict(headers))))
+        start_response(status, headers.to_wsgi_list())
+        return body
+
+    headers = {**req.headers, "client-request-id": req.client_request_id}
+    environ = EnvironBuilder(f"/{req.version}{req.path}", method=req.method, headers=headers)
+    run_wsgi_app(Gateway(written, state, graph.admit), environ.get_environ(), buffered=True)
+    return finished[0]
 
 
 def test_inner_answers_are_written_out_before_any_latency_wait(settings, monkeypatch):

@@ -1,18 +1,19 @@
-"""Requests, responses and errors of the sandbox's Graph, independent of Flask.
-
-Keeping them plain lets a ``$batch`` dispatch its inner requests through exactly the same code
-as top-level ones (routing, authentication, faults, limits), on worker threads.
-"""
+"""Requests, responses and errors of the sandbox's Graph: plain values, independent of Flask,
+so that its handlers are simple to call and to test."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
+
+from werkzeug.http import HTTP_STATUS_CODES
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse
 
 # What Graph puts on its JSON answers.
 JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
@@ -56,9 +57,6 @@ class GraphRequest:
     body_error: bool = False  # the body was not valid JSON
     base_url: str = ""  # e.g. https://localhost:3000/sandbox/graph
     client_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    # When the HTTP request reached the sandbox (``time.monotonic``); an inner request of a
-    # $batch shares its batch's, so that the latency is counted once for the whole round trip.
-    arrived: float = field(default_factory=time.monotonic)
 
     @property
     def authorization(self) -> str | None:
@@ -75,7 +73,7 @@ class GraphRequest:
 @dataclass
 class GraphResponse:
     status: int
-    body: Any = None  # a JSON value, or a str sent as-is
+    body: Any = None  # a JSON value, or a str (not JSON) or bytes sent as-is
     headers: dict[str, str] = field(default_factory=dict)
     _encoded: bytes | None = field(default=None, repr=False, compare=False)
 
@@ -84,21 +82,33 @@ class GraphResponse:
         return cls(status, body, {"Content-Type": JSON_CONTENT_TYPE})
 
     def encoded(self) -> bytes:
-        """The body as sent; worked out once (the pipeline does it within the latency)."""
+        """The body as sent; worked out once."""
         if self._encoded is None:
             self._encoded = self._encode()
         return self._encoded
 
+    def send(self, start_response: StartResponse, client_request_id: str) -> list[bytes]:
+        """Answer a WSGI request with this response and the ids Graph puts on every answer."""
+        body = self.encoded()
+        self.headers.setdefault("request-id", str(uuid.uuid4()))
+        self.headers["client-request-id"] = client_request_id
+        start_response(f"{self.status} {HTTP_STATUS_CODES.get(self.status, '')}",
+                       [*self.headers.items(), ("Content-Length", str(len(body)))])
+        return [body]
+
     def _encode(self) -> bytes:
         if self.body is None:
             return b""
+        if isinstance(self.body, bytes):
+            return self.body
         if isinstance(self.body, str) and "json" not in self.headers.get("Content-Type", ""):
             return self.body.encode()
         return json.dumps(self.body).encode()
 
 
-def error_response(error: GraphError, request_id: str, client_request_id: str,
-                   now: float) -> GraphResponse:
+def error_response(error: GraphError, client_request_id: str, now: float) -> GraphResponse:
+    """Graph's answer for ``error``, its request id in the body and in the headers."""
+    request_id = str(uuid.uuid4())
     body = {"error": {
         "code": error.code,
         "message": error.message,
@@ -109,7 +119,7 @@ def error_response(error: GraphError, request_id: str, client_request_id: str,
         },
     }}
     response = GraphResponse.json(body, error.status)
-    response.headers.update(error.headers)
+    response.headers.update({**error.headers, "request-id": request_id})
     return response
 
 

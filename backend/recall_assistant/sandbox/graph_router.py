@@ -1,25 +1,20 @@
-"""How one Graph request is answered: authenticate, route, authorise, fault, limit, handle.
+"""How one Graph request is answered: authenticate, route, authorise (:func:`admit`), handle
+(:func:`answer`).
 
-The same pipeline serves top-level requests and every inner request of a ``$batch``, so that
-each inner request is authenticated, routed, throttled and faulted on its own, as in Graph.
-Order: a bad token → 401; an unknown path → 400 "Resource not found for the segment"; a
-mailbox the caller may not use or a missing permission → 400/403/404; then an injected fault
-(drawn before any work, so nothing half-happens); then the per-mailbox concurrency slot and
-the handler. The configured latency is the least time a request takes from its arrival: the
-stand-in's own work happens within it, as Graph's does within its response time, so the answer
-is written out first and the wait comes last, held inside the slot so that concurrency can be
-observed.
+Top-level requests and every inner request of a ``$batch`` are answered alike, each on its
+own, as in Graph. Order: a bad token → 401; an unknown path → 400 "Resource not found for the
+segment"; a mailbox the caller may not use or a missing permission → 400/403/404; then the
+handler. Between the two steps the gateway in front (faults.py) may answer instead with an
+injected fault or the concurrency limit, and it adds the latency after the handler's answer.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING
 
 from .fixture import User
 from .graph_http import (
@@ -40,7 +35,6 @@ log = logging.getLogger(__name__)
 VERSIONS = frozenset({"v1.0", "beta"})
 ME = "me"
 _KEY_SEGMENT = re.compile(r"^([^(]+)\('?(.*?)'?\)$")  # mailFolders('inbox') → mailFolders/inbox
-T = TypeVar("T")
 
 
 @dataclass
@@ -53,6 +47,12 @@ class Call:
     owner: User | None
     state: Sandbox
     now: float
+    route: Route
+
+    @property
+    def mailbox(self) -> str | None:
+        """The mailbox whose concurrency slot the request holds (mail routes only)."""
+        return self.owner.mail if self.owner is not None and self.route.family == "mail" else None
 
     def context(self, fragment: str) -> str:
         """An ``@odata.context`` URL."""
@@ -162,64 +162,8 @@ def split_path(path: str) -> list[str]:
     return segments
 
 
-@overload
-def dispatch(state: Sandbox, router: Router, req: GraphRequest, *,
-             wait: bool = True) -> GraphResponse: ...
-@overload
-def dispatch(state: Sandbox, router: Router, req: GraphRequest,
-             finish: Callable[[GraphResponse], T], *, wait: bool = True) -> T: ...
-
-
-def dispatch(state: Sandbox, router: Router, req: GraphRequest,
-             finish: Callable[[GraphResponse], Any] | None = None, *,
-             wait: bool = True) -> Any:
-    """Answer one Graph request (never raises: errors come back in Graph's shape).
-
-    ``finish`` turns the answer into what the caller sends on (a $batch writes out its inner
-    answer) and its result is returned. It runs before the latency wait, which comes last:
-    when the wait ends, the answer is ready to go, as Graph's is at its response time.
-    ``wait=False`` (a $batch, which waits once for all) skips the wait, unless the request
-    holds a mailbox slot: that one is held for the whole latency, so concurrency shows.
-    """
-    request_id = str(uuid.uuid4())
-    waits = False  # a refusal is answered at once; so is an answer the caller waits for
-    with ExitStack() as held:  # the mailbox slot, held through the wait
-        try:
-            route, call = _admit(state, router, req)
-            mailbox = _mailbox(route, call.owner)
-            held.enter_context(state.faults.slot(call.caller.client_id or "app", mailbox))
-            waits = wait or mailbox is not None
-            response = route.handler(call)
-            response.encoded()  # here, so that a body JSON cannot write is answered as a bug
-        except GraphError as error:
-            response = error_response(error, request_id, req.client_request_id, state.clock())
-        except Exception:  # a bug in the stand-in: answer as Graph does, and say where it was
-            log.exception("sandbox Graph failed on %s %s", req.method, req.path)
-            response = error_response(GraphError(500, "generalException",
-                                                 "An unspecified error has occurred."),
-                                      request_id, req.client_request_id, state.clock())
-        response.headers["request-id"] = request_id
-        response.headers["client-request-id"] = req.client_request_id
-        response.encoded()  # an error's body (the handler's is written already)
-        answer = finish(response) if finish is not None else response
-        if waits:  # last, and inside the slot: the answer is ready when the wait ends
-            state.faults.latency(since=req.arrived)
-        return answer
-
-
-def may_hold_a_mailbox(router: Router, req: GraphRequest) -> bool:
-    """Whether ``req`` goes to a mailbox, and so may hold one of its slots for the whole
-    latency (an unknown path does not: it is refused at once)."""
-    try:
-        route, _, _ = router.resolve(req)
-    except GraphError:
-        return False
-    return route.family == "mail"
-
-
-def _admit(state: Sandbox, router: Router, req: GraphRequest) -> tuple[Route, Call]:
-    """The route and the handler's call for ``req``, once the caller may make it and no
-    fault was drawn; raises GraphError otherwise."""
+def admit(state: Sandbox, router: Router, req: GraphRequest) -> Call:
+    """The handler's call for ``req``, once the caller may make it; raises GraphError."""
     try:
         caller = graph_caller(state.issuer, req.authorization)
     except TokenRejected as rejected:
@@ -235,15 +179,34 @@ def _admit(state: Sandbox, router: Router, req: GraphRequest) -> tuple[Route, Ca
         raise GraphError.bad_request("Unable to read JSON request payload. Please ensure "
                                      "Content-Type header is set and payload is of valid JSON "
                                      "format.")
-    fault = state.faults.draw()
-    if fault is not None:
-        raise state.faults.inject(fault)
-    return route, Call(req, caller, params, owner, state, state.clock())
+    return Call(req, caller, params, owner, state, state.clock(), route)
 
 
-def _mailbox(route: Route, owner: User | None) -> str | None:
-    """The mailbox whose concurrency slot the request holds (mail routes only)."""
-    return owner.mail if owner is not None and route.family == "mail" else None
+def answer(call: Call) -> GraphResponse:
+    """The handler's answer to an admitted request (never raises: errors come back in Graph's
+    shape), written out: the gateway's latency wait comes after."""
+    req = call.req
+    try:
+        response = call.route.handler(call)
+        response.encoded()  # here, so that a body JSON cannot write is answered as a bug
+        return response
+    except GraphError as error:
+        return error_response(error, req.client_request_id, call.state.clock())
+    except Exception:  # a bug in the stand-in: answer as Graph does, and say where it was
+        log.exception("sandbox Graph failed on %s %s", req.method, req.path)
+        return error_response(GraphError(500, "generalException",
+                                         "An unspecified error has occurred."),
+                              req.client_request_id, call.state.clock())
+
+
+def may_hold_a_mailbox(router: Router, req: GraphRequest) -> bool:
+    """Whether ``req`` goes to a mailbox, and so may hold one of its slots for the whole
+    latency (an unknown path does not: it is refused at once)."""
+    try:
+        route, _, _ = router.resolve(req)
+    except GraphError:
+        return False
+    return route.family == "mail"
 
 
 def _owner(state: Sandbox, route: Route, key: str | None, caller: GraphCaller) -> User | None:

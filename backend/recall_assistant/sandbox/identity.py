@@ -23,7 +23,8 @@ for tests). Answer: ``{"access_token", "token_type": "Bearer", "expires_in"}``.
 
 A user whose fixture entry has ``signInError`` fails the on-behalf-of exchange the way Entra
 ID does: ``consent_required`` (AADSTS65001) or ``interaction_required`` (AADSTS50076, with a
-``claims`` challenge). Every request here first waits ``RA_SANDBOX_LATENCY_MS``.
+``claims`` challenge). Every answer here takes at least ``RA_SANDBOX_LATENCY_MS`` (the
+gateway in front, faults.py).
 """
 
 from __future__ import annotations
@@ -41,10 +42,9 @@ from typing import Any
 from urllib.parse import unquote_plus
 
 import jwt
-from flask import Blueprint, Response, g, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, request, url_for
 
 from ..config import GUID
-from ..ops.devserver import NOTICED
 from .fixture import User
 from .state import Sandbox, sandbox
 from .tokens import GRAPH_APP_ID, TokenRejected, client_info
@@ -80,23 +80,6 @@ class EntraError(Exception):
         self.status = status
         self.extra = extra
         super().__init__(f"AADSTS{code}: {text}")
-
-
-@identity.before_request
-def _note_arrival() -> None:
-    # From when the server noticed the request, as for Graph (sandbox/graph.py).
-    g.sandbox_arrived = request.environ.get(NOTICED) or time.monotonic()
-
-
-@identity.after_request
-def _simulate_latency(response: Response) -> Response:
-    # The configured latency is the least time an answer takes, our own work included (as
-    # for Graph). Wall-clock on purpose: the sandbox clock may be fake.
-    spent = time.monotonic() - g.get("sandbox_arrived", time.monotonic())
-    left = sandbox().options.latency_ms / 1000 - spent
-    if left > 0:
-        time.sleep(left)
-    return response
 
 
 @identity.errorhandler(EntraError)

@@ -80,8 +80,6 @@ WORDINGS = {
         "Les destinataires en attente peuvent encore changer : le rappel est retenté pendant "
         "24 heures au plus.", "%d/%m/%Y %H:%M UTC"),
 }
-# Kept for callers that know only the English report.
-SUBJECT_PREFIX = WORDINGS["en"].subject_prefix
 
 
 def language_of(preferred_language: str | None) -> str:

@@ -1,4 +1,4 @@
-"""What the sandbox's routes share: the tenant, its keys, its clock, its mail."""
+"""What the sandbox's routes and gateways share: the tenant, its keys, its clock, its mail."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Sandbox:
     issuer: TokenIssuer
     clock: Callable[[], float]
     mail: MailStore = field(init=False)
-    faults: Faults = field(init=False)
+    faults: Faults = field(init=False)  # the gateways' (faults.py); a test may swap it
     # Called by reset(): what else the demo keeps about the sandbox's mail (its database).
     reset_hooks: list[Callable[[], None]] = field(default_factory=list)
 
