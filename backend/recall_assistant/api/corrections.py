@@ -6,7 +6,6 @@ from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, fields, validate
 
 from ..recall.audience import AUDIENCES
-from ..services.correction import template_json
 from ..services.eligibility import ItemRef
 from ..services.once import before_action
 from .context import current_caller, current_session, language, reader, require_user, said_in
@@ -34,7 +33,7 @@ class TemplateFieldSchema(Schema):
     name = fields.String(required=True)
     label = fields.String(required=True)
     required = fields.Boolean(required=True)
-    maxLength = fields.Integer(required=True)
+    maxLength = fields.Integer(required=True, attribute="max_length")
     multiline = fields.Boolean(required=True)
 
 
@@ -44,7 +43,11 @@ class TemplateSchema(Schema):
     description = fields.String(required=True)
     subject = fields.String(required=True)
     origin = fields.String(required=True, metadata={"example": "builtin"})
-    fields_ = fields.List(fields.Nested(TemplateFieldSchema), data_key="fields", required=True)
+    fields_ = fields.List(fields.Nested(TemplateFieldSchema), data_key="fields", attribute="fields",
+                          required=True)
+
+
+_TEMPLATE = TemplateSchema()
 
 
 class TemplatesResponse(Schema):
@@ -87,7 +90,7 @@ def list_templates():
     catalog = rt.corrections.catalog()
     reader_language = language()
     response = said_in(reader_language, jsonify(templates=[
-        template_json(t) for t in rt.corrections.templates_for(reader_language)]))
+        _TEMPLATE.dump(t) for t in rt.corrections.templates_for(reader_language)]))
     response.headers["ETag"] = f'"{catalog.version}-{reader_language}"'
     return response
 

@@ -16,12 +16,15 @@ from flask import Response, g, jsonify
 
 from ..errors import BadRequest, Conflict, RecallAssistantError
 from ..graph.errors import GraphError
-from ..services.once import Answer, NotYetActed
+from ..services.once import NotYetActed
 from .graph_errors import api_error
 
 # What an Idempotency-Key may look like (also in the OpenAPI document).
 KEY_PATTERN = r"^[A-Za-z0-9._:-]{8,128}$"
 _KEY = re.compile(KEY_PATTERN)
+
+# (status, JSON body) of an answer that may be replayed.
+Answer = tuple[int, dict[str, Any]]
 
 
 class Reply(NamedTuple):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from flask import Blueprint, g, jsonify, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
@@ -10,7 +11,6 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from ..recall import outcomes as outcome_rules
 from ..recall.audience import AUDIENCES
 from ..services.eligibility import ItemRef
-from ..services.recall_progress import action_summary
 from ..services.recall_request import Replacement
 from .context import current_caller, current_session, language, reader, require_user, said_in
 from .once import checked_key, reply_response, run_once
@@ -201,12 +201,35 @@ def request_recall():
         reader(replace["timeZone"]))
 
     def act(claim):
-        return rt.recall_requests.request(
+        return _answer(rt.recall_requests.request(
             caller, current_session(), ItemRef(body["messageId"], body["idType"]), claim=claim,
-            request_id=g.get("request_id"), retry=body["retry"], replace=replacement)
+            request_id=g.get("request_id"), retry=body["retry"], replace=replacement))
 
     return reply_response(run_once(rt.store, caller.oid, key, "POST /api/recalls", raw, act,
                                   lambda action: (202, action_summary(action))))
+
+
+def action_summary(action) -> dict[str, Any]:
+    """The short answer to a recall request (also what a replay of it returns)."""
+    if action.parent_id is not None:  # a retry: the pane keeps following the first recall
+        return {"id": action.parent_id, "attemptId": action.id, "status": action.state,
+                "messageId": action.message_id,
+                "retried": len((action.request or {}).get("people", []))}
+    return {"id": action.id, "status": action.state, "messageId": action.message_id}
+
+
+def _answer(result) -> tuple[int, dict[str, Any]]:
+    """200 with the first recall when the message was recalled before, else 202."""
+    body = action_summary(result.action)
+    if result.already:
+        return 200, {**body, "alreadyRecalled": True}
+    correction = result.correction
+    if correction is not None:
+        body["correction"] = {"id": correction.id, "status": correction.status}
+        if correction.error is not None:
+            body["correction"]["error"] = {"code": correction.error.code,
+                                           "message": correction.error.message}
+    return 202, body
 
 
 _STATUS = RecallStatus()

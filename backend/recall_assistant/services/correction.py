@@ -270,12 +270,3 @@ def _discard(graph: GraphClient, draft_id: str | None) -> None:
         mail_actions.delete_draft(graph, draft_id)
     except GraphError as exc:  # the failure that matters is already being reported
         log.warning("could not delete the unsent correction draft: %s", exc.code)
-
-
-def template_json(template: templates.CorrectionTemplate) -> dict[str, Any]:
-    return {"id": template.id, "title": template.title, "description": template.description,
-            "subject": template.subject, "origin": template.origin,
-            "fields": [{"name": f.name, "label": f.label, "required": f.required,
-                        "maxLength": f.max_length, "multiline": f.multiline}
-                       for f in template.fields]}
-

@@ -10,9 +10,6 @@ from typing import Any
 from ..errors import RecallAssistantError
 from ..graph.errors import GraphError
 
-# (status, JSON body) of an answer that may be replayed.
-Answer = tuple[int, dict[str, Any]]
-
 
 class NotYetActed(Exception):
     """Wraps an error raised before anything was recorded."""

@@ -113,7 +113,7 @@ def _failure(action: ActionRecord) -> ActionFailure | None:
 class CorrectionState:
     """The correction shown with a recall: its own ("delete and replace"), else the latest."""
 
-    id: str
+    id: str | None  # None: a correction that failed before it was recorded
     status: str
     error: ActionFailure | None
     recipients: int | None
@@ -237,18 +237,3 @@ def reached_by_recall(store: Store, caller_oid: str, internet_message_id: str,
     merged = rules.merge_attempts(views)
     return {p.address: not rules.not_reached(p.facts, merged.get(p.address, rules.PENDING))
             for p in people_in(primary)}
-
-
-def action_summary(action: ActionRecord) -> dict[str, Any]:
-    """The short answer to a recall request (also what a replay of it returns)."""
-    if action.parent_id is not None:  # a retry: the pane keeps following the first recall
-        return {"id": action.parent_id, "attemptId": action.id, "status": action.state,
-                "messageId": action.message_id,
-                "retried": len((action.request or {}).get("people", []))}
-    return {"id": action.id, "status": action.state, "messageId": action.message_id}
-
-
-def already_recalled(action: ActionRecord) -> dict[str, Any]:
-    """The answer to a second recall of a message: the first one, nothing asked of Graph."""
-    return {"id": action.id, "status": action.state, "messageId": action.message_id,
-            "alreadyRecalled": True}

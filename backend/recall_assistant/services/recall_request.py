@@ -10,12 +10,12 @@ from typing import Any
 from .. import i18n
 from ..errors import RecallAssistantError
 from ..graph.errors import GraphError
-from ..store import AlreadyRecalled, Store
+from ..store import ActionRecord, AlreadyRecalled, Store
 from .correction import CorrectionService
 from .eligibility import ItemRef
-from .once import Answer, before_action
+from .once import before_action
 from .recall import NothingToRetry, RecallService
-from .recall_progress import action_summary, already_recalled
+from .recall_progress import ActionFailure, CorrectionState
 from .session import Session
 
 
@@ -30,6 +30,17 @@ class Replacement:
     reader: i18n.Reader
 
 
+@dataclass(frozen=True)
+class RecallAnswer:
+    """What a recall request did: ``action`` is the recall asked for now (or the retry), or
+    with ``already`` the message's first recall, shown again; ``correction`` is "delete and
+    replace"'s, when it was asked for."""
+
+    action: ActionRecord
+    already: bool = False
+    correction: CorrectionState | None = None
+
+
 class RecallRequests:
     """Runs one recall request of the caller's (inside ``run_once``: ``claim`` is its key)."""
 
@@ -40,7 +51,7 @@ class RecallRequests:
 
     def request(self, actor: Any, session: Session, item: ItemRef, *, claim: Any,
                 request_id: str | None, retry: bool = False,
-                replace: Replacement | None = None) -> Answer:
+                replace: Replacement | None = None) -> RecallAnswer:
         checked = before_action(lambda: self.recalls.prepare(
             session.sender, item, session.graph, session.app_graph))
         earlier = self.recalls.earlier_recall(actor.oid, checked.message.internet_message_id)
@@ -48,7 +59,7 @@ class RecallRequests:
             return self._retry(actor, session, checked, earlier, claim, request_id)
         if earlier is not None:
             # One recall per message: show the first, ask Exchange nothing (replaceWith too).
-            return 200, already_recalled(earlier)
+            return RecallAnswer(earlier, already=True)
         draft = None
         if replace is not None:
             # The correction's fields and audience are checked before anything is recalled.
@@ -61,26 +72,25 @@ class RecallRequests:
                 replace_with=replace.template_id if replace else None)
         except AlreadyRecalled as first:
             # Another request recalled it since our look (two panes at once): show that one.
-            return 200, already_recalled(first.action)
-        answer = action_summary(action)
-        if replace is not None:
-            answer["correction"] = self._correction_after(actor, session, checked, replace,
-                                                          draft, action, request_id)
-        return 202, answer
+            return RecallAnswer(first.action, already=True)
+        if replace is None:
+            return RecallAnswer(action)
+        return RecallAnswer(action, correction=self._correction_after(
+            actor, session, checked, replace, draft, action, request_id))
 
     def _retry(self, actor: Any, session: Session, checked: Any, earlier: Any, claim: Any,
-               request_id: str | None) -> Answer:
+               request_id: str | None) -> RecallAnswer:
         if earlier is None:
             before_action(_nothing_to_retry)
         people = before_action(lambda: self.recalls.retryable_people(
             actor.oid, earlier, session.graph, session.app_graph))
         attempt = self.recalls.retry(actor, earlier, people, message_id=checked.message.id,
                                      claim=claim, graph=session.graph, request_id=request_id)
-        return 202, action_summary(attempt)
+        return RecallAnswer(attempt)
 
     def _correction_after(self, actor: Any, session: Session, checked: Any,
                           replace: Replacement, draft: Any, recall: Any,
-                          request_id: str | None) -> dict[str, Any]:
+                          request_id: str | None) -> CorrectionState:
         try:
             correction = self.corrections.send_after_recall(
                 actor, checked, replace.template_id, replace.values, graph=session.graph,
@@ -90,10 +100,10 @@ class RecallRequests:
             recorded = [a for a in self.store.actions_for_message(
                 actor.oid, recall.internet_message_id or "")
                 if a.kind == "correction" and a.parent_id == recall.id]
-            return {"id": recorded[-1].id if recorded else None,
-                    "status": recorded[-1].state if recorded else "failed",
-                    "error": {"code": error.code, "message": error.message}}
-        return {"id": correction.id, "status": correction.state}
+            return CorrectionState(recorded[-1].id if recorded else None,
+                                   recorded[-1].state if recorded else "failed",
+                                   ActionFailure(error.code, error.message), None)
+        return CorrectionState(correction.id, correction.state, None, None)
 
 
 def _nothing_to_retry() -> None:
