@@ -14,7 +14,7 @@ import msal
 import pytest
 
 from recall_assistant.sandbox.fixture import FixtureError, default_fixture_path, parse_tenant
-from recall_assistant.sandbox.identity import (
+from recall_assistant.sandbox.identity_grants import (
     APP_GRAPH_ROLES,
     DELEGATED_GRAPH_SCOPES,
     SERVICE_PRINCIPAL_ID,

@@ -36,7 +36,7 @@ from typing import Any
 from ..errors import ConfigError
 
 MAILBOX_TYPES = ("user", "shared", "room", "equipment")
-# Entra ID refusals the identity stand-in can simulate for one user (sandbox/identity.py).
+# Entra ID refusals the identity stand-in can simulate for one user (identity_grants.py).
 SIGN_IN_ERRORS = ("consent_required", "interaction_required")
 FOLDERS = ("inbox", "sentitems", "drafts", "deleteditems", "archive", "deleted")
 _RELATIVE = re.compile(r"^now-(\d+)([mhd])$")

@@ -121,10 +121,6 @@ class MailStore:
             self._deliver_due(now)
             return dataclasses.replace(self._owned(mailbox, message_id))
 
-    def exists(self, message_id: str) -> bool:
-        with self._lock:
-            return message_id in self._messages
-
     # -- changing --------------------------------------------------------------------------
 
     def update(self, mailbox: str, message_id: str, changes: dict[str, object],
