@@ -12,7 +12,8 @@ import pytest
 import requests
 import responses
 
-from recall_assistant.graph import GraphClient, GraphNotFound
+from recall_assistant.graph.client import GraphClient
+from recall_assistant.graph.errors import GraphNotFound
 from recall_assistant.recall.model import (
     EligibilityResult,
     EligibilitySummary,

@@ -15,10 +15,10 @@ import responses
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from recall_assistant.api.graph_errors import api_error
-from recall_assistant.graph import (
-    BatchRequest,
+from recall_assistant.graph.batch import BatchRequest, run_batch
+from recall_assistant.graph.client import GraphClient
+from recall_assistant.graph.errors import (
     GraphBadRequest,
-    GraphClient,
     GraphError,
     GraphForbidden,
     GraphNotFound,
@@ -26,10 +26,10 @@ from recall_assistant.graph import (
     GraphThrottled,
     GraphUnauthorized,
     GraphUnavailable,
-    RetryPolicy,
-    run_batch,
+    error_from_response,
+    parse_retry_after,
 )
-from recall_assistant.graph.errors import error_from_response, parse_retry_after
+from recall_assistant.graph.retry import RetryPolicy
 
 BASE = "https://graph.test"
 V1 = f"{BASE}/v1.0"

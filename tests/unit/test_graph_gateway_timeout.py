@@ -13,7 +13,7 @@ import requests
 import responses
 
 from recall_assistant.api.graph_errors import api_error
-from recall_assistant.graph import GraphClient
+from recall_assistant.graph.client import GraphClient
 from recall_assistant.graph.errors import GraphOutcomeUnknown, GraphUnavailable
 
 BASE = "https://graph.example.test"

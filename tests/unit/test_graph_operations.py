@@ -12,7 +12,8 @@ import pytest
 import requests
 import responses
 
-from recall_assistant.graph import GraphClient, GraphForbidden, GraphOutcomeUnknown, run_batch
+from recall_assistant.graph.batch import run_batch
+from recall_assistant.graph.client import GraphClient
 from recall_assistant.graph.directory import (
     MAX_IN_VALUES,
     MAX_URL_CHARS,
@@ -22,6 +23,7 @@ from recall_assistant.graph.directory import (
     mailbox_purposes,
     resolve_addresses,
 )
+from recall_assistant.graph.errors import GraphForbidden, GraphOutcomeUnknown
 from recall_assistant.graph.mail import (
     EmailAddress,
     ItemBody,
@@ -31,7 +33,6 @@ from recall_assistant.graph.mail import (
     get_message,
     inbox_since,
     message_bodies,
-    sent_items_folder_id,
 )
 from recall_assistant.graph.mail_actions import (
     MessageBody,
@@ -319,11 +320,6 @@ def test_get_message_returns_our_shape(mocked, client):
         "hasAttachments,parentFolderId,conversationId,from")
 
 
-def test_sent_items_folder_id(mocked, client):
-    mocked.get(f"{V1}/me/mailFolders/sentitems", json={"id": "SENT-ID"})
-    assert sent_items_folder_id(client) == "SENT-ID"
-
-
 def test_ews_ids_are_translated(mocked, client):
     mocked.post(f"{V1}/me/translateExchangeIds", json={"value": [
         {"sourceId": "ews/1+", "targetId": "rest-1"}]})
@@ -425,8 +421,8 @@ def test_reply_all_in_one_call(mocked, client):
 
 
 def test_operations_are_timed_by_stage(mocked, client):
-    mocked.get(f"{V1}/me/mailFolders/sentitems", json={"id": "S"})
-    sent_items_folder_id(client)
-    assert client.stats.stage_counts == {"sent_items_folder": 1}
+    mocked.get(f"{V1}/me/messages/m1", json={"id": "m1"})
+    get_message(client, "m1")
+    assert client.stats.stage_counts == {"get_message": 1}
     assert run_batch(client, []) == []  # nothing to send: no call
     assert client.stats.calls == 1

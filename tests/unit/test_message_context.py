@@ -9,7 +9,8 @@ import pytest
 import requests
 import responses
 
-from recall_assistant.graph import GraphClient, GraphForbidden, GraphNotFound
+from recall_assistant.graph.client import GraphClient
+from recall_assistant.graph.errors import GraphForbidden, GraphNotFound
 from recall_assistant.graph.message_context import load_message_context
 
 BASE = "https://graph.test"

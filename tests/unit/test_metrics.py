@@ -14,7 +14,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from recall_assistant import metrics
 from recall_assistant.app import create_app
-from recall_assistant.graph import GraphClient, RetryPolicy
+from recall_assistant.graph.client import GraphClient
+from recall_assistant.graph.retry import RetryPolicy
 from recall_assistant.metrics_setup import MULTIPROCESS_ENV, prepare_multiprocess_metrics
 from tests.support import sandbox_settings
 

@@ -176,14 +176,6 @@ def sent_items_path(*, user: str | None = None) -> tuple[str, dict[str, str]]:
     return f"{mailbox_root(user)}/mailFolders/sentitems", {"$select": "id"}
 
 
-def sent_items_folder_id(client: GraphClient, *, user: str | None = None) -> str:
-    """The id of the well-known Sent Items folder, to compare with ``folder_id``."""
-    path, params = sent_items_path(user=user)
-    with client.stage("sent_items_folder"):
-        body = client.get(path, params=params)
-    return parse_folder_id(body)
-
-
 def parse_folder_id(body: Any) -> str:
     """The ``id`` of a folder answer ("" when there is none)."""
     return str((body or {}).get("id") or "")

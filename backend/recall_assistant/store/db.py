@@ -40,10 +40,6 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def ping(engine: Engine) -> None:
     """Raise if the database cannot answer a trivial query."""
     with engine.connect().execution_options(ra_read_only=True) as connection:
