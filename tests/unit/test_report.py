@@ -11,7 +11,7 @@ import pytest
 from recall_assistant.recall.report import (
     InboxMessage,
     RecallReport,
-    RecipientOutcome,
+    ReportedOutcome,
     is_recall_report,
     merge_reports,
     parse_recall_report,
@@ -337,7 +337,7 @@ def report_at(minutes: int | None, *lines: tuple[str, str], message_id: str | No
     return RecallReport(
         subject=f"Message Recall Report for message: {SUBJECT}", kind="report", received_at=when,
         original_subject=SUBJECT, internet_message_id=message_id,
-        recipients=tuple(RecipientOutcome(a, s, s.title(), None, when)  # type: ignore[arg-type]
+        recipients=tuple(ReportedOutcome(a, s, s.title(), None, when)  # type: ignore[arg-type]
                          for a, s in lines), problems=problems)
 
 

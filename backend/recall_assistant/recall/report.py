@@ -63,7 +63,7 @@ class InboxMessage:
 
 
 @dataclass(frozen=True)
-class RecipientOutcome:
+class ReportedOutcome:
     """What a report says recall did for one address (lower-cased)."""
 
     address: str
@@ -84,7 +84,7 @@ class RecallReport:
     received_at: dt.datetime | None
     original_subject: str | None
     internet_message_id: str | None
-    recipients: tuple[RecipientOutcome, ...]
+    recipients: tuple[ReportedOutcome, ...]
     problems: tuple[str, ...] = ()
     sender: str | None = None
     conversation_id: str | None = None
@@ -180,9 +180,9 @@ def _header_ids(headers: Iterable[tuple[str, str]]) -> tuple[str, ...]:
 
 
 def _outcomes(reader: RowReader, implied: RecallOutcome | None,
-              received_at: dt.datetime | None) -> tuple[list[RecipientOutcome], list[str]]:
+              received_at: dt.datetime | None) -> tuple[list[ReportedOutcome], list[str]]:
     problems = list(reader.problems)
-    by_address: dict[str, RecipientOutcome] = {}
+    by_address: dict[str, ReportedOutcome] = {}
     counts: dict[str, int] = {}
     for address, raw, reason in reader.found:
         status_text, reason = cut_text(collapse(raw)), cut_text(reason) if reason else None
@@ -192,7 +192,7 @@ def _outcomes(reader: RowReader, implied: RecallOutcome | None,
         if not known:
             problems.append(f"{address}: status {status_text!r} not recognised, taken as pending"
                             if status_text else f"{address}: no status given; taken as pending")
-        outcome = RecipientOutcome(address, status, status_text, reason, received_at)
+        outcome = ReportedOutcome(address, status, status_text, reason, received_at)
         counts[address] = counts.get(address, 0) + 1
         # Listed twice in one report: the most definite answer stands (a deleted copy is gone).
         current = by_address.get(address)
@@ -219,7 +219,7 @@ def merge_reports(reports: Iterable[RecallReport]) -> RecallReport:
         p[1].received_at is not None, p[1].received_at or epoch, p[0]))]
     message_id = next((r.internet_message_id for r in reversed(ordered)
                        if r.internet_message_id), None)
-    merged: dict[str, RecipientOutcome] = {}
+    merged: dict[str, ReportedOutcome] = {}
     problems: list[str] = []
     used: list[RecallReport] = []
     for report in ordered:
