@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.test import run_wsgi_app
 from werkzeug.wsgi import ClosingIterator
@@ -27,9 +28,7 @@ from .graph_http import GraphError, error_response
 from .options import SandboxOptions
 
 if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
-
-    from .state import Sandbox
+    from .state import Sandbox  # which imports this module
 
 RETRY_AFTER_S = 1  # short, so that clients (and tests) that honour it do not wait long
 FAULT_KINDS = ("throttled", "unavailable", "timeout")

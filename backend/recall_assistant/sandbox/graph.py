@@ -19,8 +19,9 @@ import json
 import uuid
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
+from wsgiref.types import StartResponse, WSGIEnvironment
 
 from werkzeug.test import run_wsgi_app
 from werkzeug.wrappers import Request
@@ -29,11 +30,7 @@ from . import graph_directory, graph_mail, graph_mail_actions
 from .faults import ARRIVED, Admission, Gateway
 from .graph_http import GraphError, GraphRequest, GraphResponse, error_response
 from .graph_router import VERSIONS, Call, Router, admit, answer, may_hold_a_mailbox
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse, WSGIEnvironment
-
-    from .state import Sandbox
+from .state import Sandbox
 
 MAX_BATCH = 20
 # Runs the inner requests of batches without dependsOn: enough workers for several batches of

@@ -7,13 +7,11 @@ import datetime as dt
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
+from wsgiref.types import StartResponse
 
 from werkzeug.http import HTTP_STATUS_CODES
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import StartResponse
 
 # What Graph puts on its JSON answers.
 JSON_CONTENT_TYPE = ("application/json;odata.metadata=minimal;odata.streaming=true;"
