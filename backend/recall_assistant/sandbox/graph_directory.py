@@ -16,7 +16,6 @@ from . import odata
 from .fixture import Group, User
 from .graph_http import GraphError, GraphResponse
 from .graph_router import Call, Router
-from .mailstore import folder_id
 
 MAX_OR_CLAUSES = 15
 PAGE_DEFAULT, PAGE_MAX = 100, 999
@@ -172,12 +171,6 @@ def _group(call: Call) -> Group:
     return group
 
 
-def get_group(call: Call) -> GraphResponse:
-    select = _select(call, _GROUP_PROPS, "group")
-    record = odata.pick(group_json(_group(call)), select)
-    return GraphResponse.json({"@odata.context": call.context("groups/$entity"), **record})
-
-
 def _members(call: Call, transitive: bool) -> GraphResponse:
     group = _group(call)
     directory = call.state.mail.directory
@@ -217,18 +210,6 @@ def get_organization(call: Call) -> GraphResponse:
                                "value": [odata.pick(record, select)]})
 
 
-def get_mailbox_settings(call: Call) -> GraphResponse:
-    assert call.owner is not None
-    return GraphResponse.json({
-        "@odata.context": call.owner_context("mailboxSettings"),
-        "archiveFolder": folder_id(call.owner.mail, "archive"), "timeZone": "UTC",
-        "language": {"locale": "en-US", "displayName": "English (United States)"},
-        "dateFormat": "M/d/yyyy", "timeFormat": "h:mm tt",
-        "userPurpose": {"value": call.owner.mailbox_type},
-        "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
-    })
-
-
 def get_user_purpose(call: Call) -> GraphResponse:
     assert call.owner is not None
     return GraphResponse.json({"@odata.context": call.owner_context(
@@ -242,8 +223,6 @@ def register(router: Router) -> None:
                self_permissions=USER_READ_SELF, **directory)
     router.add("GET", "users", list_users, scoped=False, permissions=USER_READ_ALL, **directory)
     router.add("GET", "groups", list_groups, scoped=False, permissions=GROUP_READ, **directory)
-    router.add("GET", "groups/{group}", get_group, scoped=False, permissions=GROUP_READ,
-               **directory)
     router.add("GET", "groups/{group}/members", list_members, scoped=False,
                permissions=GROUP_READ, **directory)
     router.add("GET", "groups/{group}/transitiveMembers", list_transitive_members,
@@ -251,7 +230,5 @@ def register(router: Router) -> None:
     router.add("GET", "organization", get_organization, scoped=False, permissions=ORG_READ,
                **directory)
     # Mailbox settings live in the mailbox: delegated callers may read only their own.
-    router.add("GET", "mailboxSettings", get_mailbox_settings, scoped=True, family="mail",
-               permissions=MAILBOX_SETTINGS)
     router.add("GET", "mailboxSettings/userPurpose", get_user_purpose, scoped=True,
                family="mail", permissions=MAILBOX_SETTINGS)

@@ -341,13 +341,6 @@ def _folder_select(call: Call) -> list[str] | None:
         f"Could not find a property named '{name}' on type 'microsoft.graph.mailFolder'."))
 
 
-def list_folders(call: Call) -> GraphResponse:
-    select = _folder_select(call)
-    return GraphResponse.json({"@odata.context": call.owner_context("mailFolders"), "value": [
-        odata.pick(_folder_json(call, name), select, always=("id",))
-        for name in WELL_KNOWN_FOLDERS]})
-
-
 def get_folder(call: Call) -> GraphResponse:
     name = folder_of(call)
     assert name is not None
@@ -362,7 +355,6 @@ def register(router: Router) -> None:
         router.add(method, path, handler, scoped=True, family="mail", permissions=permissions)
 
     add("GET", "messages", list_messages, MAIL_READ)
-    add("GET", "mailFolders", list_folders, MAIL_READ)
     add("GET", "mailFolders/{folder}", get_folder, MAIL_READ)
     add("GET", "mailFolders/{folder}/messages", list_messages, MAIL_READ)
     add("POST", "translateExchangeIds", translate_ids, TRANSLATE)
